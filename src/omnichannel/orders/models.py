@@ -1,0 +1,129 @@
+"""Orders and their lines, in the unified shape (see UNIFIED.md and docs/orders.md)."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from omnichannel.fields import TenantOwned
+
+
+class OrderStatus(models.TextChoices):
+    PENDING_PAYMENT = "pending_payment"
+    READY_TO_PROCESS = "ready_to_process"
+    ACCEPTED = "accepted"
+    PACKED = "packed"
+    READY_TO_SHIP = "ready_to_ship"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    RETURNED = "returned"
+    ON_HOLD = "on_hold"
+
+
+class Order(TenantOwned):
+    class Type(models.TextChoices):
+        MARKETPLACE = "marketplace"
+        WEBSTORE = "webstore"
+        POS = "pos"
+        O2O = "o2o"
+        MANUAL = "manual"
+
+    class FulfilledBy(models.TextChoices):
+        SELLER = "seller"
+        CHANNEL = "channel"
+
+    class HoldReason(models.TextChoices):
+        PRE_ORDER = "pre_order"
+        MAPPING_ERROR = "mapping_error"
+        INSUFFICIENT_STOCK = "insufficient_stock"
+        PAYMENT = "payment"
+        MANUAL = "manual"
+
+    connection = models.ForeignKey(
+        "channels.Connection", on_delete=models.PROTECT, related_name="orders"
+    )
+    channel = models.CharField(max_length=20, db_index=True)
+    external_id = models.CharField(max_length=100)
+    external_number = models.CharField(max_length=100, blank=True)
+    type = models.CharField(max_length=16, choices=Type.choices, default=Type.MARKETPLACE)
+    fulfilled_by = models.CharField(
+        max_length=8, choices=FulfilledBy.choices, default=FulfilledBy.SELLER
+    )
+    status = models.CharField(max_length=20, choices=OrderStatus.choices, db_index=True)
+    channel_status = models.CharField(max_length=60, blank=True)
+    hold_reason = models.CharField(max_length=24, choices=HoldReason.choices, blank=True)
+    cancel_requested = models.BooleanField(default=False)
+    placed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    channel_updated_at = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    ship_by = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    subtotal = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    shipping_fee = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    discount_seller = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    discount_channel = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    total = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    cod = models.BooleanField(default=False)
+    payment_method = models.CharField(max_length=60, blank=True)
+    buyer = models.JSONField(default=dict, blank=True)
+    shipping_address = models.JSONField(default=dict, blank=True)
+    warehouse = models.ForeignKey(
+        "inventory.Warehouse",
+        on_delete=models.PROTECT,
+        related_name="orders",
+        null=True,
+        blank=True,
+    )
+    note = models.TextField(blank=True)
+    channel_data = models.JSONField(default=dict, blank=True)
+    raw = models.JSONField(default=dict, blank=True, help_text="The payload as the channel sent it")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "external_id"], name="unique_order_per_connection"
+            )
+        ]
+        indexes = [models.Index(fields=["tenant", "status", "placed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.external_number or self.external_id}"
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    external_line_id = models.CharField(max_length=100)
+    channel_sku = models.CharField(max_length=100, blank=True)
+    product = models.ForeignKey(
+        "catalog.Product",
+        on_delete=models.PROTECT,
+        related_name="order_lines",
+        null=True,
+        blank=True,
+    )
+    listing = models.ForeignKey(
+        "catalog.Listing",
+        on_delete=models.SET_NULL,
+        related_name="order_lines",
+        null=True,
+        blank=True,
+    )
+    external_item_id = models.CharField(max_length=100, blank=True)
+    external_variant_id = models.CharField(max_length=100, blank=True)
+    name = models.CharField(max_length=300, blank=True)
+    variant_name = models.CharField(max_length=300, blank=True)
+    quantity = models.PositiveIntegerField()
+    unit_price = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    paid_price = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "external_line_id"], name="unique_line_per_order"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.channel_sku or self.name}"

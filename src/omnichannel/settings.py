@@ -1,0 +1,181 @@
+"""Django settings, read from the environment (12-factor).
+
+Every variable is documented in the README's Configuration section. Defaults give a
+zero-setup service: SQLite (WAL) and Huey on SQLite under ``./var/``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+VAR_DIR = Path(os.environ.get("OMNI_VAR_DIR", Path.cwd() / "var")).resolve()
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+DEBUG = env_bool("DEBUG", False)
+SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-secret-key-change-me")
+# Fernet key (urlsafe base64, 32 bytes) for secrets at rest; derived from SECRET_KEY when unset.
+OMNI_ENCRYPTION_KEY = os.environ.get("OMNI_ENCRYPTION_KEY", "")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+CSRF_TRUSTED_ORIGINS = env_list(
+    "CSRF_TRUSTED_ORIGINS", "http://127.0.0.1:8000,http://localhost:8000"
+)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "ninja",
+    "huey.contrib.djhuey",
+    "omnichannel.tenants",
+    "omnichannel.catalog",
+    "omnichannel.inventory",
+    "omnichannel.channels",
+    "omnichannel.orders",
+    "omnichannel.fulfillment",
+    "omnichannel.notifications",
+    "omnichannel.api",
+]
+
+MIDDLEWARE = [
+    "omnichannel.api.middleware.RequestLogMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "omnichannel.api.middleware.IdempotencyMiddleware",
+]
+
+ROOT_URLCONF = "omnichannel.urls"
+WSGI_APPLICATION = "omnichannel.wsgi.application"
+ASGI_APPLICATION = "omnichannel.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'omnichannel.sqlite3'}"
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        # IMMEDIATE takes the write lock at BEGIN, so concurrent writers queue instead of
+        # failing with "database is locked" on lock upgrade.
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+        "init_command": (
+            "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;"
+            "PRAGMA busy_timeout=30000;PRAGMA foreign_keys=ON;"
+        ),
+    }
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+
+def huey_settings() -> dict:
+    """Huey on SQLite next to the database by default; Redis for many machines."""
+    url = os.environ.get("HUEY_URL", "")
+    default_storage = "sqlite"
+    if url.startswith("redis"):
+        default_storage = "redis"
+    elif url.startswith("postgres"):
+        default_storage = "postgres"
+    storage = os.environ.get("HUEY_STORAGE", default_storage)
+    common = {
+        "name": os.environ.get("HUEY_NAME", "omnichannel"),
+        "immediate": env_bool("HUEY_IMMEDIATE", False),
+        "utc": True,
+        "consumer": {"workers": int(os.environ.get("HUEY_WORKERS", "4")), "worker_type": "thread"},
+    }
+    if storage == "redis":
+        return {
+            **common,
+            "huey_class": "huey.PriorityRedisHuey",
+            "url": url or "redis://127.0.0.1:6379/0",
+        }
+    if storage == "postgres":
+        return {**common, "huey_class": "huey.PostgresHuey", "dsn": url or DATABASE_URL}
+    if storage == "memory":
+        return {**common, "huey_class": "huey.MemoryHuey"}
+    path = url.removeprefix("sqlite:///") if url else str(VAR_DIR / "huey.sqlite3")
+    return {**common, "huey_class": "huey.SqliteHuey", "filename": path}
+
+
+HUEY = huey_settings()
+
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+AUTH_PASSWORD_VALIDATORS: list[dict] = []
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Serve static files from the installed apps without a collectstatic step.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+
+# Unified API: requests per minute per API client (0 disables throttling).
+OMNI_API_RATE_PER_MINUTE = int(os.environ.get("OMNI_API_RATE_PER_MINUTE", "1200"))
+OMNI_PAGE_SIZE_DEFAULT = 50
+OMNI_PAGE_SIZE_MAX = 500
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "omnichannel.logs.JsonFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django.server": {"level": "WARNING"},
+        "huey": {"level": "WARNING" if not DEBUG else "INFO"},
+    },
+}
