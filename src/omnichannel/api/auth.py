@@ -68,7 +68,9 @@ class ScopedBearer(HttpBearer):
         self.required_scope = required_scope
 
     def authenticate(self, request: HttpRequest, token: str) -> ApiClient:
-        client = client_for_token(token)
+        if not token.strip():
+            raise Unauthorized("Send a bearer token: 'Authorization: Bearer <token>'.")
+        client = client_for_token(token.strip())
         request.tenant = client.tenant  # type: ignore[attr-defined]
         request.api_client = client  # type: ignore[attr-defined]
         check_rate(client)

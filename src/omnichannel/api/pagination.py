@@ -40,7 +40,7 @@ def decode_cursor(cursor: str) -> int:
 
 def paginate(queryset: QuerySet, cursor: str | None, limit: int | None) -> dict:
     """One page of ``queryset`` in ascending id order, after the cursor's id."""
-    size = limit or settings.OMNI_PAGE_SIZE_DEFAULT
+    size = settings.OMNI_PAGE_SIZE_DEFAULT if limit is None else limit
     if not 1 <= size <= settings.OMNI_PAGE_SIZE_MAX:
         raise InvalidRequest(
             f"limit must be between 1 and {settings.OMNI_PAGE_SIZE_MAX}.",

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.db.models import Q
 from django.http import HttpRequest
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from omnichannel.api.auth import scope
 from omnichannel.api.pagination import Page, paginate
@@ -84,9 +84,9 @@ NULLABLE_FIELDS = {"weight_g", "length_mm", "width_mm", "height_mm", "price"}
 
 def split_components(payload: ProductFields) -> tuple[dict, list[tuple[str, int]] | None]:
     data = payload.dict(exclude_unset=True)
-    components = data.pop("bundle_components", None)
-    if components is not None:
-        components = [(c["sku"], c["quantity"]) for c in components]
+    components = None
+    if data.pop("bundle_components", None) is not None:
+        components = [(c.sku, c.quantity) for c in payload.bundle_components or []]
     return {k: v for k, v in data.items() if v is not None or k in NULLABLE_FIELDS}, components
 
 
@@ -96,7 +96,7 @@ def split_components(payload: ProductFields) -> tuple[dict, list[tuple[str, int]
 def list_products(
     request: HttpRequest,
     sku: str | None = None,
-    q: str | None = Field(None, description="Search SKU, name or barcode"),
+    q: str | None = Query(None, description="Search SKU, name or barcode"),
     active: bool | None = None,
     cursor: str | None = None,
     limit: int | None = None,
@@ -181,7 +181,7 @@ def list_listings(
     connection_id: int | None = None,
     sku: str | None = None,
     push_state: Listing.PushState | None = None,
-    unmapped: bool | None = Field(None, description="Only listings with no master SKU"),
+    unmapped: bool | None = Query(None, description="Only listings with no master SKU"),
     cursor: str | None = None,
     limit: int | None = None,
 ) -> dict:
