@@ -1,0 +1,1 @@
+"""The single format: Pydantic models every connector produces and consumes (UNIFIED.md)."""

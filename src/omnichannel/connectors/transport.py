@@ -1,0 +1,475 @@
+"""One transport for every outbound call of a connection.
+
+Connectors never touch httpx directly: they describe a request (a function of the current
+access token, so a retry is re-signed with a fresh timestamp and a refreshed token) and
+the transport does the rest, in one place:
+
+- rate budget per (lane, family) through a pluggable ``RateLimiter``;
+- the access token from a pluggable ``TokenProvider``: refreshed shortly before expiry,
+  and once more if the channel answers ``auth_expired`` (then the call is retried once);
+- explicit timeouts; retries with exponential backoff only when ``safe_to_retry`` (on
+  server errors, timeouts, connection failures); ``rate_limited`` honours retry-after up to
+  a bound, then surfaces so the job can be rescheduled instead of blocking a worker;
+- a redacted ``CallRecord`` per attempt to a pluggable ``CallRecorder`` (the audit log).
+
+The Django side implements the three protocols with the database (shared budget,
+refresh under a cross-process lock, ApiCallLog); in-memory versions live here for tests.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Any, Protocol
+
+import httpx
+
+from omnichannel.connectors.errors import (
+    AuthExpired,
+    ConnectorError,
+    InvalidRequest,
+    NotFound,
+    RateLimited,
+    RemoteUnavailable,
+)
+
+SECRET_KEYS = frozenset(
+    {
+        "access_token",
+        "refresh_token",
+        "sign",
+        "signature",
+        "partner_key",
+        "secret",
+        "client_secret",
+        "app_secret",
+        "api_key",
+        "password",
+        "authorization",
+        "x-tts-access-token",
+    }
+)
+REDACTED = "[redacted]"
+MAX_RECORDED_BODY = 64_000
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+# --------------------------------------------------------------------------- protocols
+
+
+@dataclass(frozen=True)
+class AccessToken:
+    token: str = field(repr=False)
+    expires_at: datetime | None = None
+
+
+class TokenProvider(Protocol):
+    """The connection's access token. ``refresh`` must run under a lock shared by every
+    process (refresh tokens are single-use) and raise ``AuthRevoked`` when refused."""
+
+    def current(self) -> AccessToken: ...
+
+    def refresh(self) -> AccessToken: ...
+
+
+class RateLimiter(Protocol):
+    """A call budget. ``acquire`` takes one call and returns the seconds to wait first."""
+
+    def acquire(self, family: str, lane: str) -> float: ...
+
+    def penalize(self, family: str, lane: str, seconds: float) -> None:
+        """The channel said slow down: no call of this family before ``seconds`` pass."""
+        ...
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """One attempt of one call, secrets removed. What ApiCallLog stores."""
+
+    method: str
+    endpoint: str
+    family: str
+    lane: str
+    attempt: int
+    started_at: datetime
+    latency_ms: int
+    status_code: int | None
+    request_id: str | None
+    error_code: str | None
+    error_message: str | None
+    request_body: Any
+    response_body: Any
+
+
+class CallRecorder(Protocol):
+    def record(self, call: CallRecord) -> None: ...
+
+
+# ----------------------------------------------------------------- requests and outcomes
+
+
+@dataclass(frozen=True)
+class OutboundRequest:
+    """A request as a connector describes it; ``path`` is joined to the base URL."""
+
+    method: str
+    path: str
+    params: Sequence[tuple[str, str]] = ()
+    json: Any = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a connector reads a response: the typed error, if any, and the request id."""
+
+    error: ConnectorError | None = None
+    request_id: str | None = None
+
+
+RequestFactory = Callable[[str | None], OutboundRequest]
+Interpreter = Callable[[httpx.Response], Outcome]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_retries: int = 3
+    backoff_base: float = 0.5
+    backoff_cap: float = 8.0
+    rate_limit_retries: int = 3
+    max_retry_after: float = 30.0
+    default_retry_after: float = 1.0
+
+    def backoff(self, retry_number: int) -> float:
+        """Exponential: base, 2*base, 4*base... capped."""
+        return min(self.backoff_cap, self.backoff_base * 2 ** (retry_number - 1))
+
+
+DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=30.0, pool=5.0)
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def redact(value: Any) -> Any:
+    """A copy of ``value`` with every secret-named key's value replaced."""
+    if isinstance(value, Mapping):
+        return {
+            key: REDACTED if str(key).lower() in SECRET_KEYS else redact(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [redact(item) for item in value]
+    return value
+
+
+def redact_params(params: Sequence[tuple[str, str]]) -> list[list[str]]:
+    return [[key, REDACTED if key.lower() in SECRET_KEYS else value] for key, value in params]
+
+
+def _recordable_response(response: httpx.Response) -> Any:
+    content_type = response.headers.get("content-type", "")
+    if "json" in content_type or response.content[:1] in (b"{", b"["):
+        try:
+            return redact(json.loads(response.content))
+        except ValueError:
+            pass
+    if content_type.startswith("text/"):
+        return response.text[:MAX_RECORDED_BODY]
+    return f"<{len(response.content)} bytes {content_type or 'unknown'}>"
+
+
+def parse_retry_after(value: str | None, now: datetime) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, (parsedate_to_datetime(value) - now).total_seconds())
+    except (TypeError, ValueError):
+        return None
+
+
+def http_outcome(response: httpx.Response) -> Outcome:
+    """Classify by HTTP status alone: the fallback when a channel's body says nothing."""
+    status = response.status_code
+    message = f"HTTP {status}"
+    if status < 400:
+        return Outcome()
+    if status == 429:
+        retry_after = parse_retry_after(response.headers.get("retry-after"), utc_now())
+        return Outcome(RateLimited(message, retry_after=retry_after, status_code=status))
+    if status == 401:
+        return Outcome(AuthExpired(message, status_code=status))
+    if status == 404:
+        return Outcome(NotFound(message, status_code=status))
+    if status >= 500:
+        return Outcome(RemoteUnavailable(message, status_code=status))
+    return Outcome(InvalidRequest(message, status_code=status))
+
+
+# ------------------------------------------------------------------------- the transport
+
+
+class Transport:
+    """Every outbound call of one connection goes through ``send``."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        token_provider: TokenProvider | None = None,
+        rate_limiter: RateLimiter | None = None,
+        recorder: CallRecorder | None = None,
+        retry: RetryPolicy | None = None,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        refresh_margin: timedelta = timedelta(minutes=5),
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], datetime] = utc_now,
+        http_transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.token_provider = token_provider
+        self.rate_limiter = rate_limiter
+        self.recorder = recorder
+        self.retry = retry or RetryPolicy()
+        self.refresh_margin = refresh_margin
+        self.sleep = sleep
+        self.clock = clock
+        self._http = httpx.Client(base_url=base_url, timeout=timeout, transport=http_transport)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def send(
+        self,
+        build: RequestFactory,
+        *,
+        family: str,
+        lane: str = "default",
+        safe_to_retry: bool = False,
+        authenticated: bool = True,
+        interpret: Interpreter = http_outcome,
+        timeout: httpx.Timeout | None = None,
+    ) -> httpx.Response:
+        """Send a request, returning the successful response or raising a ConnectorError.
+
+        ``build(access_token)`` is called for every attempt so signatures stay fresh.
+        A rate-limited call is retried whatever ``safe_to_retry`` says: the channel
+        refused it without acting on it.
+        """
+        attempt = 0
+        failures = 0
+        rate_limited = 0
+        refreshed = False
+        while True:
+            attempt += 1
+            token = self._token(authenticated)
+            self._wait_for_budget(family, lane)
+            request = build(token)
+            error, response = self._attempt(request, family, lane, attempt, timeout, interpret)
+            if error is None:
+                return response
+            if isinstance(error, AuthExpired) and authenticated and not refreshed:
+                refreshed = True
+                self._refresh()
+                continue
+            if isinstance(error, RateLimited) and rate_limited < self.retry.rate_limit_retries:
+                wait = error.retry_after
+                if wait is None:
+                    wait = self.retry.default_retry_after
+                if self.rate_limiter is not None:
+                    # Every caller of this family slows down, not only this one.
+                    self.rate_limiter.penalize(family, lane, wait)
+                if wait <= self.retry.max_retry_after:
+                    rate_limited += 1
+                    if self.rate_limiter is None:
+                        self.sleep(wait)
+                    continue
+            if (
+                isinstance(error, RemoteUnavailable)
+                and safe_to_retry
+                and failures < self.retry.max_retries
+            ):
+                failures += 1
+                self.sleep(self.retry.backoff(failures))
+                continue
+            raise error
+
+    def _token(self, authenticated: bool) -> str | None:
+        """The access token to use, refreshed first when it expires within the margin."""
+        if not authenticated or self.token_provider is None:
+            return None
+        current = self.token_provider.current()
+        if current.expires_at is not None and current.expires_at - self.clock() <= (
+            self.refresh_margin
+        ):
+            current = self.token_provider.refresh()
+        return current.token
+
+    def _refresh(self) -> None:
+        if self.token_provider is None:
+            return
+        self.token_provider.refresh()
+
+    def _wait_for_budget(self, family: str, lane: str) -> None:
+        if self.rate_limiter is None:
+            return
+        wait = self.rate_limiter.acquire(family, lane)
+        if wait > 0:
+            self.sleep(wait)
+
+    def _attempt(
+        self,
+        request: OutboundRequest,
+        family: str,
+        lane: str,
+        attempt: int,
+        timeout: httpx.Timeout | None,
+        interpret: Interpreter,
+    ) -> tuple[ConnectorError | None, httpx.Response | None]:
+        started_at = self.clock()
+        began = time.perf_counter()
+        response: httpx.Response | None = None
+        outcome: Outcome
+        try:
+            response = self._http.request(
+                request.method,
+                request.path,
+                params=list(request.params),
+                json=request.json,
+                headers=dict(request.headers),
+                timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+            )
+            outcome = interpret(response)
+            if outcome.error is None and response.status_code >= 400:
+                outcome = Outcome(http_outcome(response).error, outcome.request_id)
+        except httpx.TimeoutException as exc:
+            outcome = Outcome(RemoteUnavailable(f"timeout: {type(exc).__name__}"))
+        except httpx.TransportError as exc:
+            outcome = Outcome(RemoteUnavailable(f"connection failed: {type(exc).__name__}"))
+        latency_ms = int((time.perf_counter() - began) * 1000)
+        if outcome.error is not None and outcome.error.request_id is None:
+            outcome.error.request_id = outcome.request_id
+        self._record(request, family, lane, attempt, started_at, latency_ms, response, outcome)
+        return outcome.error, response
+
+    def _record(
+        self,
+        request: OutboundRequest,
+        family: str,
+        lane: str,
+        attempt: int,
+        started_at: datetime,
+        latency_ms: int,
+        response: httpx.Response | None,
+        outcome: Outcome,
+    ) -> None:
+        if self.recorder is None:
+            return
+        error = outcome.error
+        self.recorder.record(
+            CallRecord(
+                method=request.method,
+                endpoint=request.path,
+                family=family,
+                lane=lane,
+                attempt=attempt,
+                started_at=started_at,
+                latency_ms=latency_ms,
+                status_code=response.status_code if response is not None else None,
+                request_id=outcome.request_id,
+                error_code=(error.channel_code or error.code) if error else None,
+                error_message=error.message if error else None,
+                request_body={
+                    "query": redact_params(request.params),
+                    "json": redact(request.json),
+                },
+                response_body=_recordable_response(response) if response is not None else None,
+            )
+        )
+
+
+# ------------------------------------------------------------ in-memory implementations
+
+
+class TokenBucketLimiter:
+    """In-process token bucket per (lane, family), for tests and single-process use.
+
+    Buckets are per lane, so bulk catalog work cannot spend the stock lane's budget.
+    ``rates`` maps a family to (calls per second, burst); others use the default.
+    """
+
+    def __init__(
+        self,
+        rate_per_second: float = 10.0,
+        burst: int = 10,
+        rates: Mapping[str, tuple[float, int]] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.default = (rate_per_second, burst)
+        self.rates = dict(rates or {})
+        self.clock = clock
+        self._buckets: dict[tuple[str, str], tuple[float, float]] = {}
+        self._blocked_until: dict[tuple[str, str], float] = {}
+        self._lock = threading.Lock()
+
+    def acquire(self, family: str, lane: str) -> float:
+        """Take one token (possibly going into debt) and return how long to wait for it."""
+        rate, burst = self.rates.get(family, self.default)
+        key = (lane, family)
+        with self._lock:
+            now = self.clock()
+            tokens, updated = self._buckets.get(key, (float(burst), now))
+            tokens = min(float(burst), tokens + (now - updated) * rate) - 1.0
+            self._buckets[key] = (tokens, now)
+            wait = 0.0 if tokens >= 0 else -tokens / rate
+            return max(wait, self._blocked_until.get(key, 0.0) - now)
+
+    def penalize(self, family: str, lane: str, seconds: float) -> None:
+        with self._lock:
+            key = (lane, family)
+            until = self.clock() + seconds
+            self._blocked_until[key] = max(self._blocked_until.get(key, 0.0), until)
+
+
+class MemoryRecorder:
+    """Keeps call records in a list; handy in tests and the demo."""
+
+    def __init__(self) -> None:
+        self.calls: list[CallRecord] = []
+
+    def record(self, call: CallRecord) -> None:
+        self.calls.append(call)
+
+
+class StaticTokenProvider:
+    """A token provider over a fixed token (plus an optional refresh function)."""
+
+    def __init__(
+        self,
+        token: str,
+        expires_at: datetime | None = None,
+        refresh: Callable[[], AccessToken] | None = None,
+    ) -> None:
+        self._current = AccessToken(token, expires_at)
+        self._refresh = refresh
+
+    def current(self) -> AccessToken:
+        return self._current
+
+    def refresh(self) -> AccessToken:
+        if self._refresh is None:
+            return self._current
+        self._current = self._refresh()
+        return self._current

@@ -1,0 +1,259 @@
+"""The per-connection transport: retries, rate limits, token refresh, redacted records."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+
+from omnichannel.connectors.errors import (
+    AuthExpired,
+    AuthRevoked,
+    InvalidRequest,
+    RateLimited,
+    RemoteUnavailable,
+)
+from omnichannel.connectors.transport import (
+    AccessToken,
+    MemoryRecorder,
+    OutboundRequest,
+    RetryPolicy,
+    TokenBucketLimiter,
+    Transport,
+    parse_retry_after,
+)
+
+NOW = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
+
+
+class Script:
+    """A fake remote answering with a scripted list of responses (or exceptions)."""
+
+    def __init__(self, *answers):
+        self.answers = list(answers)
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+class Tokens:
+    """A token provider that counts refreshes and can refuse them."""
+
+    def __init__(self, expires_at=None, refuse=False):
+        self.token = AccessToken("tok-1", expires_at)
+        self.refreshes = 0
+        self.refuse = refuse
+
+    def current(self):
+        return self.token
+
+    def refresh(self):
+        if self.refuse:
+            raise AuthRevoked("refresh refused")
+        self.refreshes += 1
+        self.token = AccessToken(f"tok-{self.refreshes + 1}", NOW + timedelta(hours=4))
+        return self.token
+
+
+def make_transport(script, **kwargs):
+    sleeps: list[float] = []
+    transport = Transport(
+        "https://api.example",
+        http_transport=httpx.MockTransport(script),
+        sleep=sleeps.append,
+        clock=lambda: NOW,
+        **kwargs,
+    )
+    return transport, sleeps
+
+
+def get(token):
+    params = [("x", "1")] + ([("access_token", token)] if token else [])
+    return OutboundRequest("GET", "/thing", params=params)
+
+
+def test_server_errors_are_retried_with_exponential_backoff_when_safe():
+    script = Script(httpx.Response(503), httpx.Response(502), httpx.Response(200, json={}))
+    transport, sleeps = make_transport(script, retry=RetryPolicy(backoff_base=0.5))
+
+    response = transport.send(get, family="orders", safe_to_retry=True)
+
+    assert response.status_code == 200
+    assert sleeps == [0.5, 1.0]
+
+
+def test_unsafe_calls_are_not_retried_on_server_errors():
+    script = Script(httpx.Response(500), httpx.Response(200))
+    transport, sleeps = make_transport(script)
+
+    with pytest.raises(RemoteUnavailable):
+        transport.send(get, family="stock", safe_to_retry=False)
+    assert len(script.requests) == 1
+    assert sleeps == []
+
+
+def test_timeouts_and_connection_errors_become_remote_unavailable_and_retry_when_safe():
+    script = Script(
+        httpx.ReadTimeout("slow"), httpx.ConnectError("refused"), httpx.Response(200, json={})
+    )
+    transport, sleeps = make_transport(script)
+
+    assert transport.send(get, family="orders", safe_to_retry=True).status_code == 200
+    assert len(sleeps) == 2
+
+
+def test_retries_stop_after_the_policy_limit():
+    script = Script(*[httpx.Response(500) for _ in range(3)])
+    transport, _ = make_transport(script, retry=RetryPolicy(max_retries=2))
+
+    with pytest.raises(RemoteUnavailable):
+        transport.send(get, family="orders", safe_to_retry=True)
+    assert len(script.requests) == 3
+
+
+def test_rate_limited_calls_wait_the_retry_after_the_channel_gave():
+    script = Script(httpx.Response(429, headers={"Retry-After": "7"}), httpx.Response(200))
+    limiter = TokenBucketLimiter(rate_per_second=100, burst=100, clock=lambda: 0.0)
+    transport, sleeps = make_transport(script, rate_limiter=limiter)
+
+    transport.send(get, family="stock", safe_to_retry=False)
+
+    assert sleeps == [7.0]  # the limiter holds the retry back for the whole family
+    assert len(script.requests) == 2
+
+
+def test_without_a_limiter_the_transport_itself_waits_the_retry_after():
+    script = Script(httpx.Response(429, headers={"Retry-After": "2"}), httpx.Response(200))
+    transport, sleeps = make_transport(script)
+
+    transport.send(get, family="stock")
+
+    assert sleeps == [2.0]
+
+
+def test_a_retry_after_beyond_the_bound_is_raised_for_the_job_to_reschedule():
+    script = Script(httpx.Response(429, headers={"Retry-After": "600"}))
+    transport, sleeps = make_transport(script, retry=RetryPolicy(max_retry_after=30))
+
+    with pytest.raises(RateLimited) as raised:
+        transport.send(get, family="stock")
+    assert raised.value.retry_after == 600
+    assert sleeps == []
+
+
+def test_auth_expired_refreshes_once_and_retries_with_the_new_token():
+    script = Script(httpx.Response(401), httpx.Response(200))
+    tokens = Tokens()
+    transport, _ = make_transport(script, token_provider=tokens)
+
+    transport.send(get, family="orders")
+
+    assert tokens.refreshes == 1
+    assert script.requests[0].url.params["access_token"] == "tok-1"
+    assert script.requests[1].url.params["access_token"] == "tok-2"
+
+
+def test_auth_expired_twice_is_raised_after_a_single_refresh():
+    script = Script(httpx.Response(401), httpx.Response(401))
+    tokens = Tokens()
+    transport, _ = make_transport(script, token_provider=tokens)
+
+    with pytest.raises(AuthExpired):
+        transport.send(get, family="orders")
+    assert tokens.refreshes == 1
+
+
+def test_a_refused_refresh_surfaces_as_auth_revoked():
+    script = Script(httpx.Response(401))
+    transport, _ = make_transport(script, token_provider=Tokens(refuse=True))
+
+    with pytest.raises(AuthRevoked):
+        transport.send(get, family="orders")
+
+
+def test_a_token_close_to_expiry_is_refreshed_before_the_call():
+    script = Script(httpx.Response(200))
+    tokens = Tokens(expires_at=NOW + timedelta(minutes=2))
+    transport, _ = make_transport(script, token_provider=tokens)
+
+    transport.send(get, family="orders")
+
+    assert tokens.refreshes == 1
+    assert script.requests[0].url.params["access_token"] == "tok-2"
+
+
+def test_client_errors_are_invalid_requests_and_never_retried():
+    script = Script(httpx.Response(400), httpx.Response(200))
+    transport, _ = make_transport(script)
+
+    with pytest.raises(InvalidRequest):
+        transport.send(get, family="orders", safe_to_retry=True)
+    assert len(script.requests) == 1
+
+
+def test_every_attempt_is_recorded_without_secrets():
+    body = {"access_token": "AT", "refresh_token": "RT", "shop": {"partner_key": "PK"}, "n": 1}
+    script = Script(
+        httpx.Response(500),
+        httpx.Response(200, json={"request_id": "r1", "refresh_token": "NEW", "ok": True}),
+    )
+    recorder = MemoryRecorder()
+    transport, _ = make_transport(script, recorder=recorder)
+
+    def post(token):
+        return OutboundRequest(
+            "POST", "/auth", params=[("sign", "SIG"), ("partner_id", "1")], json=body
+        )
+
+    transport.send(post, family="auth", safe_to_retry=True)
+
+    assert [call.status_code for call in recorder.calls] == [500, 200]
+    first, second = recorder.calls
+    assert first.error_code == "remote_unavailable" and first.attempt == 1
+    assert second.error_code is None and second.endpoint == "/auth"
+    recorded = repr([first.request_body, second.request_body, second.response_body])
+    for secret in ("AT", "RT", "PK", "SIG", "NEW"):
+        assert f"'{secret}'" not in recorded
+    assert second.request_body["query"] == [["sign", "[redacted]"], ["partner_id", "1"]]
+    assert second.response_body["ok"] is True
+
+
+def test_binary_responses_are_recorded_as_a_size_not_the_bytes():
+    script = Script(
+        httpx.Response(200, content=b"%PDF-1.4 ...", headers={"content-type": "application/pdf"})
+    )
+    recorder = MemoryRecorder()
+    transport, _ = make_transport(script, recorder=recorder)
+
+    transport.send(get, family="fulfillment")
+
+    assert recorder.calls[0].response_body == "<12 bytes application/pdf>"
+
+
+def test_the_token_bucket_makes_callers_wait_once_the_burst_is_spent():
+    now = [0.0]
+    limiter = TokenBucketLimiter(rate_per_second=2, burst=2, clock=lambda: now[0])
+
+    waits = [limiter.acquire("catalog", "bulk") for _ in range(3)]
+
+    assert waits == [0.0, 0.0, 0.5]
+
+
+def test_lanes_have_separate_budgets_so_bulk_work_cannot_starve_stock_pushes():
+    limiter = TokenBucketLimiter(rate_per_second=1, burst=1, clock=lambda: 0.0)
+    for _ in range(5):
+        limiter.acquire("catalog", "bulk")
+
+    assert limiter.acquire("stock", "realtime") == 0.0
+
+
+def test_retry_after_accepts_seconds_and_http_dates():
+    assert parse_retry_after("3", NOW) == 3.0
+    assert parse_retry_after("Wed, 01 Jan 2025 12:00:10 GMT", NOW) == 10.0
+    assert parse_retry_after("soon", NOW) is None
