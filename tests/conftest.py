@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
-os.environ.setdefault("HUEY_IMMEDIATE", "1")
-os.environ.setdefault("OMNI_API_RATE_PER_MINUTE", "0")
+import pytest
+from django.core.cache import cache
+from django.test import Client
 
-from collections.abc import Callable  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-from typing import Any  # noqa: E402
-
-import pytest  # noqa: E402
-from django.core.cache import cache  # noqa: E402
-from django.test import Client  # noqa: E402
-
-from omnichannel.tenants.models import SCOPES, ApiClient, Tenant  # noqa: E402
-from omnichannel.tenants.services import create_client  # noqa: E402
+from omnichannel.tenants.models import SCOPES, ApiClient, Tenant
+from omnichannel.tenants.services import create_client
 
 
 @dataclass

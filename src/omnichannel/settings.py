@@ -103,7 +103,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so threads in tests share it; one per process so runs don't collide.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 behaviour now; silences the transition warning
 
 
 def huey_settings() -> dict:
@@ -167,6 +166,7 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 
 # Unified API: requests per minute per API client (0 disables throttling).
 OMNI_API_RATE_PER_MINUTE = int(os.environ.get("OMNI_API_RATE_PER_MINUTE", "1200"))
+OMNI_WEBHOOK_TIMEOUT = float(os.environ.get("OMNI_WEBHOOK_TIMEOUT", "10"))
 OMNI_PAGE_SIZE_DEFAULT = 50
 OMNI_PAGE_SIZE_MAX = 500
 

@@ -95,6 +95,7 @@ def mount_routers() -> None:
     from omnichannel.catalog.api import listings_router, products_router
     from omnichannel.channels.api import router as connections_router
     from omnichannel.inventory.api import warehouses_router
+    from omnichannel.notifications.api import events_router, webhooks_router
     from omnichannel.tenants.api import clients_router, tenants_router
 
     api.add_router("/v1/health", health_router)
@@ -104,6 +105,8 @@ def mount_routers() -> None:
     api.add_router("/v1/products", products_router)
     api.add_router("/v1/listings", listings_router)
     api.add_router("/v1/connections", connections_router)
+    api.add_router("/v1/events", events_router)
+    api.add_router("/v1/webhooks", webhooks_router)
 
 
 mount_routers()

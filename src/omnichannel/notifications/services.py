@@ -1,0 +1,147 @@
+"""Writing events (in the caller's transaction) and owing them to webhook subscriptions."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from omnichannel.errors import InvalidRequest
+from omnichannel.notifications.models import (
+    Event,
+    EventSequence,
+    WebhookDelivery,
+    WebhookSubscription,
+)
+from omnichannel.tenants.models import Tenant
+
+EVENT_TYPES = {
+    "order.created": "An order was seen for the first time",
+    "order.status_changed": "An order moved to another unified status",
+    "order.cancel_requested": "The buyer asked to cancel; the seller must answer",
+    "order.on_hold": "An order was put on hold (see hold_reason)",
+    "order.released": "A held order was released for fulfilment",
+    "shipment.updated": "A shipment was arranged, labelled, picked up or tracked",
+    "return.updated": "A return changed status",
+    "stock.push_failed": "A channel refused a stock update",
+    "connection.needs_reauth": "A shop's authorization was refused; re-authorize it",
+    "webhook.disabled": "A webhook subscription was disabled after sustained failure",
+}
+
+
+def next_sequence(tenant: Tenant) -> int:
+    """Take the tenant's next event number; the row stays locked until commit."""
+    EventSequence.objects.get_or_create(tenant=tenant)
+    table = EventSequence._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET last = last + 1 WHERE tenant_id = %s RETURNING last", [tenant.pk]
+        )
+        return cursor.fetchone()[0]
+
+
+def emit(
+    tenant: Tenant,
+    event_type: str,
+    subject_kind: str,
+    subject_id: Any,
+    data: dict[str, Any],
+) -> Event:
+    """Record an event and what it owes each subscription, in the caller's transaction.
+
+    Call it inside the transaction that makes the change, so the change and its event
+    commit together or not at all.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("emit() must run inside the transaction of the change it reports")
+    event = Event.objects.create(
+        tenant=tenant,
+        sequence=next_sequence(tenant),
+        type=event_type,
+        subject_kind=subject_kind,
+        subject_id=str(subject_id),
+        data=data,
+    )
+    subscriptions = WebhookSubscription.objects.filter(tenant=tenant, active=True)
+    owe(event, [s for s in subscriptions if s.wants(event_type)])
+    return event
+
+
+def owe(event: Event, subscriptions: Iterable[WebhookSubscription]) -> None:
+    now = timezone.now()
+    WebhookDelivery.objects.bulk_create(
+        [WebhookDelivery(subscription=s, event=event, next_attempt_at=now) for s in subscriptions],
+        ignore_conflicts=True,
+    )
+    transaction.on_commit(schedule_delivery)
+
+
+def schedule_delivery() -> None:
+    """Ask a worker to deliver now; the periodic sweep catches anything this misses."""
+    from omnichannel.notifications.tasks import deliver_due_webhooks
+
+    deliver_due_webhooks()
+
+
+def check_event_types(event_types: list[str]) -> list[str]:
+    unknown = sorted(set(event_types) - set(EVENT_TYPES))
+    if unknown:
+        raise InvalidRequest(
+            f"Unknown event types: {', '.join(unknown)}.",
+            code="webhook.unknown_event_type",
+            details={"unknown": unknown, "known": sorted(EVENT_TYPES)},
+        )
+    return sorted(set(event_types))
+
+
+def create_subscription(
+    tenant: Tenant, url: str, event_types: list[str], secret: str | None = None
+) -> WebhookSubscription:
+    return WebhookSubscription.objects.create(
+        tenant=tenant,
+        url=url,
+        event_types=check_event_types(event_types),
+        secret=secret or "whsec_" + secrets.token_urlsafe(32),
+    )
+
+
+def enable_subscription(subscription: WebhookSubscription) -> WebhookSubscription:
+    """Re-enable after a disable; deliveries still pending are retried right away."""
+    subscription.active = True
+    subscription.disabled_reason = ""
+    subscription.failing_since = None
+    subscription.save()
+    subscription.deliveries.filter(state=WebhookDelivery.State.PENDING).update(
+        next_attempt_at=timezone.now()
+    )
+    transaction.on_commit(schedule_delivery)
+    return subscription
+
+
+@transaction.atomic
+def replay(subscription: WebhookSubscription, from_sequence: int, to_sequence: int) -> int:
+    """Owe again every event in the range (inclusive) the subscription wants; returns how many."""
+    if from_sequence > to_sequence:
+        raise InvalidRequest("from_sequence is after to_sequence.", code="webhook.invalid_range")
+    events = Event.objects.filter(
+        tenant=subscription.tenant, sequence__gte=from_sequence, sequence__lte=to_sequence
+    )
+    if subscription.event_types:
+        events = events.filter(type__in=subscription.event_types)
+    event_ids = list(events.values_list("id", flat=True))
+    now = timezone.now()
+    WebhookDelivery.objects.filter(subscription=subscription, event_id__in=event_ids).update(
+        state=WebhookDelivery.State.PENDING, next_attempt_at=now, attempts=0, last_error=""
+    )
+    WebhookDelivery.objects.bulk_create(
+        [
+            WebhookDelivery(subscription=subscription, event_id=pk, next_attempt_at=now)
+            for pk in event_ids
+        ],
+        ignore_conflicts=True,
+    )
+    transaction.on_commit(schedule_delivery)
+    return len(event_ids)
