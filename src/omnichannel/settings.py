@@ -180,6 +180,11 @@ LOGGING = {
         "django.server": {"level": "WARNING"},
         # Our request log already records every 4xx; keep Django's for server errors only.
         "django.request": {"level": "ERROR"},
-        "huey": {"level": "WARNING" if not DEBUG else "INFO"},
+        # Own handler: run_huey adds its plain-text handler only to a logger that has none.
+        "huey": {
+            "level": "WARNING" if not DEBUG else "INFO",
+            "handlers": ["console"],
+            "propagate": False,
+        },
     },
 }
