@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import importlib
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Literal, TypeVar
 
 from omnichannel.connectors.errors import (
     AuthExpired,
@@ -251,6 +251,8 @@ def require(connector: object, capability: str) -> None:
         raise CapabilityUnsupported(f"{channel} does not support {capability}")
 
 
+T = TypeVar("T")
+
 # Channel key -> "module:Class". Imported lazily so importing the contract stays cheap
 # and a broken connector cannot stop the others from loading.
 REGISTRY: dict[str, str] = {
@@ -266,6 +268,19 @@ def connector_class(channel: str) -> type[Connector]:
         raise CapabilityUnsupported(f"no connector for channel {channel!r}") from None
     module_name, class_name = target.split(":")
     return getattr(importlib.import_module(module_name), class_name)
+
+
+def chunked(values: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Consecutive lists of at most ``size`` values: channel batch limits (itertools.batched
+    arrives only in Python 3.12)."""
+    chunk: list[T] = []
+    for value in values:
+        chunk.append(value)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def build_connector(settings: ConnectorSettings, transport: Transport) -> Connector:
