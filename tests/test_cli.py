@@ -24,6 +24,15 @@ from omnichannel.tenants.models import ApiClient, ApiToken, Tenant
 OMNI = str(Path(sys.executable).with_name("omni"))
 STARTUP_DEADLINE_SECONDS = 90
 EXIT_DEADLINE_SECONDS = 60
+# Set for (or by) the test suite; the service under test runs with its own defaults.
+SUITE_ONLY_VARIABLES = {
+    "DATABASE_URL",
+    "HUEY_URL",
+    "HUEY_STORAGE",
+    "HUEY_IMMEDIATE",
+    "REDIS_URL",
+    "OMNI_API_RATE_PER_MINUTE",
+}
 
 
 def token_lists_warehouses(token: str) -> bool:
@@ -173,11 +182,14 @@ def port_accepts_connections(port: int) -> bool:
 def service_environment(var_dir: Path) -> dict[str, str]:
     """A fresh SQLite service in its own directory, with real (not immediate) jobs."""
     environment = {
-        name: value
-        for name, value in os.environ.items()
-        if name not in {"DATABASE_URL", "HUEY_URL", "HUEY_STORAGE", "HUEY_IMMEDIATE", "REDIS_URL"}
+        name: value for name, value in os.environ.items() if name not in SUITE_ONLY_VARIABLES
     }
-    return {**environment, "OMNI_VAR_DIR": str(var_dir), "PYTHONUNBUFFERED": "1"}
+    return {
+        **environment,
+        "DJANGO_SETTINGS_MODULE": "omnichannel.settings",
+        "OMNI_VAR_DIR": str(var_dir),
+        "PYTHONUNBUFFERED": "1",
+    }
 
 
 @pytest.fixture

@@ -76,10 +76,15 @@ def web_child(host: str, port: int, workers: int, threads: int) -> Child:
     return Child("web", command, description, stop_signal=signal.SIGTERM)
 
 
-def worker_child(threads: int) -> Child:
+def worker_child(threads: int | None) -> Child:
     """The Huey consumer with its periodic tasks; SIGINT lets running tasks finish."""
-    command = [sys.executable, "-m", "django", "run_huey", "--workers", str(threads)]
-    description = f"huey consumer, {threads} worker threads, periodic tasks on"
+    command = [sys.executable, "-m", "django", "run_huey"]
+    if threads is not None:
+        command += ["--workers", str(threads)]
+    from django.conf import settings
+
+    shown = threads if threads is not None else settings.HUEY["consumer"]["workers"]
+    description = f"huey consumer, {shown} worker threads, periodic tasks on"
     return Child("worker", command, description, stop_signal=signal.SIGINT)
 
 
@@ -106,7 +111,7 @@ def cmd_up(args: argparse.Namespace) -> int:
 
         ensure_demo(url)
     release_database()
-    children = [web_child(args.host, args.port, workers=2, threads=4), worker_child(threads=4)]
+    children = [web_child(args.host, args.port, workers=2, threads=4), worker_child(threads=None)]
     return supervise(children, on_started=lambda: print_links(url))
 
 
@@ -224,7 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
     web.add_argument("--threads", type=int, default=4, help="threads per worker process")
 
     worker = command(commands, "worker", cmd_worker, "run the job worker only (huey consumer)")
-    worker.add_argument("--workers", type=int, default=4, help="worker threads")
+    worker.add_argument("--workers", type=int, help="worker threads (default: HUEY_WORKERS)")
 
     demo = command(commands, "demo", cmd_demo, "set up the demo data without serving")
     add_server_options(demo)
