@@ -21,6 +21,13 @@ class OrderStatus(models.TextChoices):
     ON_HOLD = "on_hold"
 
 
+class CancelledBy(models.TextChoices):
+    BUYER = "buyer"
+    SELLER = "seller"
+    CHANNEL = "channel"
+    SYSTEM = "system"
+
+
 class Order(TenantOwned):
     class Type(models.TextChoices):
         MARKETPLACE = "marketplace"
@@ -53,7 +60,15 @@ class Order(TenantOwned):
     status = models.CharField(max_length=20, choices=OrderStatus.choices, db_index=True)
     channel_status = models.CharField(max_length=60, blank=True)
     hold_reason = models.CharField(max_length=24, choices=HoldReason.choices, blank=True)
+    status_before_hold = models.CharField(
+        max_length=20,
+        choices=OrderStatus.choices,
+        blank=True,
+        help_text="Where the order stands underneath the hold; restored on release",
+    )
     cancel_requested = models.BooleanField(default=False)
+    cancel_reason = models.CharField(max_length=300, blank=True)
+    cancelled_by = models.CharField(max_length=10, choices=CancelledBy.choices, blank=True)
     placed_at = models.DateTimeField(null=True, blank=True, db_index=True)
     channel_updated_at = models.DateTimeField(null=True, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
@@ -127,3 +142,27 @@ class OrderLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.channel_sku or self.name}"
+
+
+class RoutingRule(TenantOwned):
+    """Sends matching orders to a warehouse. Lower priority numbers are tried first.
+
+    A rule with no condition matches every order; with ``require_stock`` it is skipped when
+    the warehouse cannot fill the whole order, so the next rule (or the stock fallback) wins.
+    """
+
+    name = models.CharField(max_length=200)
+    priority = models.PositiveIntegerField(default=100)
+    connection = models.ForeignKey(
+        "channels.Connection", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    product_category = models.CharField(max_length=200, blank=True)
+    warehouse = models.ForeignKey("inventory.Warehouse", on_delete=models.CASCADE, related_name="+")
+    require_stock = models.BooleanField(default=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["priority", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} → {self.warehouse}"
