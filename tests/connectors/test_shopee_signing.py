@@ -43,7 +43,10 @@ def test_public_signatures_match_the_reference_vectors():
 
 def test_shop_and_merchant_signatures_match_the_reference_vectors():
     shop = "2001887/api/v2/shop/get_shop_info165571443159777174636562737266615546704c6d14701711"
-    merchant = "2001887/api/v2/global_product/get_category165571443109777174636962737266615546704c6d1000000"
+    merchant = (
+        "2001887/api/v2/global_product/get_category"
+        "165571443109777174636962737266615546704c6d1000000"
+    )
 
     assert sign(PARTNER_KEY, shop) == (
         "b914bea03c13799deb036bb9d10e689f5a6bade160c44af568646f1ef7d796c1"
