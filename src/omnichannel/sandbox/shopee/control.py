@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
-from omnichannel.sandbox.http import Request, Response, Router, json_response, redirect
+from omnichannel.sandbox.http import BadRequest, Request, Response, Router, json_response, redirect
 from omnichannel.sandbox.shopee.auth import APPROVE_PATH
 from omnichannel.sandbox.shopee.seed import seed_demo
 from omnichannel.sandbox.shopee.state import ControlError, Item, Order
@@ -57,9 +57,10 @@ def build_control_router(sim: ShopeeSimulator) -> Router:
     def route(method: str, path: str, action: Callable[[Request, dict[str, Any]], Any]) -> None:
         def handler(request: Request) -> Response:
             try:
-                body = request.json() if request.method == "POST" else {}
+                is_form = "form" in request.headers.get("content-type", "")
+                body = request.json() if request.method == "POST" and not is_form else {}
                 result = action(request, body if isinstance(body, dict) else {})
-            except (ControlError, ValueError, TypeError, KeyError) as exc:
+            except (ControlError, BadRequest, ValueError, TypeError, KeyError) as exc:
                 return json_response({"error": "control_error", "message": str(exc)}, status=400)
             return result if isinstance(result, Response) else json_response(result)
 
