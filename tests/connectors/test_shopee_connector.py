@@ -201,17 +201,6 @@ def test_a_label_is_created_polled_until_ready_and_downloaded():
     connector, _, sleeps = make_connector(
         routes(
             {
-                "/api/v2/logistics/get_shipping_document_parameter": {
-                    "error": "",
-                    "response": {
-                        "result_list": [
-                            {
-                                "order_sn": "SN1",
-                                "suggest_shipping_document_type": "NORMAL_AIR_WAYBILL",
-                            }
-                        ]
-                    },
-                },
                 "/api/v2/logistics/create_shipping_document": {
                     "error": "",
                     "response": {"result_list": [{"order_sn": "SN1"}]},
@@ -236,7 +225,6 @@ def test_a_label_is_created_polled_until_ready_and_downloaded():
     label = connector.label("SN1")
 
     assert label.content == pdf
-    assert label.document_type == "NORMAL_AIR_WAYBILL"
     assert sleeps == [1.0]
 
 
