@@ -10,8 +10,9 @@ from pathlib import Path
 import httpx
 
 from omnichannel.connectors.base import ConnectorSettings
+from omnichannel.connectors.memory import MemoryRecorder, StaticTokenProvider
 from omnichannel.connectors.shopee import ShopeeConnector
-from omnichannel.connectors.transport import MemoryRecorder, StaticTokenProvider, Transport
+from omnichannel.connectors.transport import Transport
 
 FIXTURES = Path(__file__).parent / "fixtures" / "shopee"
 PARTNER_KEY = "57615053704d6470644f554a78656d50484143644964436a5568777544524579"

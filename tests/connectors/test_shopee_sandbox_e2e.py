@@ -11,8 +11,9 @@ import pytest
 
 from omnichannel.connectors.base import ConnectorSettings, TimeWindow
 from omnichannel.connectors.errors import AuthRevoked
+from omnichannel.connectors.memory import MemoryRecorder
 from omnichannel.connectors.shopee import ShopeeConnector
-from omnichannel.connectors.transport import AccessToken, MemoryRecorder, Transport
+from omnichannel.connectors.transport import AccessToken, Transport
 from omnichannel.sandbox.clock import Clock
 from omnichannel.sandbox.server import SandboxServer
 from omnichannel.sandbox.shopee.seed import seed_demo

@@ -14,12 +14,11 @@ from omnichannel.connectors.errors import (
     RateLimited,
     RemoteUnavailable,
 )
+from omnichannel.connectors.memory import MemoryRecorder, TokenBucketLimiter
 from omnichannel.connectors.transport import (
     AccessToken,
-    MemoryRecorder,
     OutboundRequest,
     RetryPolicy,
-    TokenBucketLimiter,
     Transport,
     parse_retry_after,
 )
