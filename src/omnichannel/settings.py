@@ -166,6 +166,9 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 
 # Unified API: requests per minute per API client (0 disables throttling).
 OMNI_API_RATE_PER_MINUTE = int(os.environ.get("OMNI_API_RATE_PER_MINUTE", "1200"))
+# Outbound calls per second per connection and family, by channel (defaults in
+# channels/transport.py); e.g. {"shopee": {"stock": 10, "orders": 10, "catalog": 5}}.
+OMNI_CHANNEL_RATES: dict[str, dict[str, float]] = {}
 OMNI_WEBHOOK_TIMEOUT = float(os.environ.get("OMNI_WEBHOOK_TIMEOUT", "10"))
 OMNI_PAGE_SIZE_DEFAULT = 50
 OMNI_PAGE_SIZE_MAX = 500

@@ -21,6 +21,33 @@ class Channel(models.TextChoices):
 DIRECT_CHANNELS = {Channel.POS, Channel.MANUAL}
 
 
+class ChannelApp(models.Model):
+    """The operator's own app on a channel (Shopee partner id + key, Lazada app key + secret).
+
+    One app usually serves every tenant of a 4PL (``tenant`` empty); a tenant may also bring
+    its own. ``api_base_url`` picks live, the channel's test host, or our sandbox.
+    """
+
+    tenant = models.ForeignKey(
+        "tenants.Tenant",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty: the operator's app, usable by every tenant",
+    )
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    name = models.CharField(max_length=200)
+    api_base_url = models.URLField()
+    region = models.CharField(max_length=8, blank=True)
+    credentials = EncryptedJSONField(help_text="e.g. partner_id and partner_key")
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} app {self.name}"
+
+
 class Connection(TenantOwned):
     class Status(models.TextChoices):
         ACTIVE = "active"
@@ -32,6 +59,14 @@ class Connection(TenantOwned):
         WMS = "wms", "WMS-triggered"
 
     channel = models.CharField(max_length=20, choices=Channel.choices)
+    app = models.ForeignKey(
+        ChannelApp,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="connections",
+        help_text="The app that authorized this shop",
+    )
     name = models.CharField(max_length=200)
     external_shop_id = models.CharField(max_length=100)
     region = models.CharField(max_length=8, blank=True)
@@ -48,6 +83,9 @@ class Connection(TenantOwned):
     refresh_token = EncryptedTextField(null=True, blank=True)
     token_expires_at = models.DateTimeField(null=True, blank=True)
     refresh_expires_at = models.DateTimeField(null=True, blank=True)
+    refresh_locked_until = models.DateTimeField(
+        null=True, blank=True, help_text="A token refresh is running in some process until then"
+    )
     settings = models.JSONField(default=dict, blank=True)
 
     class Meta:
@@ -84,3 +122,70 @@ class ApiCallLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method} {self.endpoint} → {self.status_code}"
+
+
+class RateBucket(models.Model):
+    """A token bucket shared by every process: one per (connection, family, lane)."""
+
+    key = models.CharField(max_length=200, unique=True)
+    tokens = models.FloatField()
+    updated_at = models.DateTimeField()
+    blocked_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class InboundWebhook(models.Model):
+    """A channel's push, stored (deduplicated) before it is acknowledged, processed later."""
+
+    class State(models.TextChoices):
+        RECEIVED = "received"
+        PROCESSED = "processed"
+        FAILED = "failed"
+        IGNORED = "ignored"
+
+    channel = models.CharField(max_length=20)
+    dedup_key = models.CharField(max_length=128, help_text="The provider's identity of the push")
+    connection = models.ForeignKey(
+        Connection, on_delete=models.CASCADE, null=True, blank=True, related_name="webhooks"
+    )
+    headers = models.JSONField(default=dict)
+    body = models.TextField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.RECEIVED)
+    attempts = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "dedup_key"], name="unique_inbound_webhook")
+        ]
+        indexes = [models.Index(fields=["state", "received_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.channel} push {self.dedup_key[:12]} ({self.state})"
+
+
+class SyncState(models.Model):
+    """One job of one connection (order pull, stock drain, …): its cursor and last run."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="sync_states")
+    job = models.CharField(max_length=40)
+    watermark = models.DateTimeField(null=True, blank=True, help_text="Read up to here")
+    cursor = models.JSONField(default=dict, blank=True)
+    last_started_at = models.DateTimeField(null=True, blank=True)
+    last_finished_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    runs = models.PositiveIntegerField(default=0)
+    failures = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "job"], name="unique_sync_state")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.connection} {self.job}"

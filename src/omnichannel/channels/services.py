@@ -9,7 +9,9 @@ from django.db import IntegrityError, transaction
 
 from omnichannel.channels.models import DIRECT_CHANNELS, Connection
 from omnichannel.errors import Conflict, Unprocessable
+from omnichannel.notifications.services import emit
 from omnichannel.tenants.models import Tenant
+from omnichannel.unified.auth import TokenSet
 
 
 def create_direct_connection(tenant: Tenant, channel: str, fields: dict[str, Any]) -> Connection:
@@ -38,3 +40,41 @@ def set_enabled(connection: Connection, enabled: bool, reason: str = "") -> Conn
     connection.status_reason = "" if enabled else reason
     connection.save(update_fields=["status", "status_reason", "updated_at"])
     return connection
+
+
+def store_tokens(connection: Connection, tokens: TokenSet) -> None:
+    """Persist new tokens at once: the old refresh token may already be spent."""
+    connection.access_token = tokens.access_token
+    connection.refresh_token = tokens.refresh_token
+    connection.token_expires_at = tokens.access_expires_at
+    connection.refresh_expires_at = tokens.refresh_expires_at
+    fields = [
+        "access_token",
+        "refresh_token",
+        "token_expires_at",
+        "refresh_expires_at",
+        "updated_at",
+    ]
+    if connection.status == Connection.Status.NEEDS_REAUTH:
+        connection.status, connection.status_reason = Connection.Status.ACTIVE, ""
+        fields += ["status", "status_reason"]
+    connection.save(update_fields=fields)
+
+
+@transaction.atomic
+def mark_needs_reauth(connection: Connection, reason: str) -> None:
+    """The channel refused our tokens for good: stop the shop's jobs and tell the tenant once."""
+    updated = (
+        Connection.objects.filter(pk=connection.pk)
+        .exclude(status=Connection.Status.NEEDS_REAUTH)
+        .update(status=Connection.Status.NEEDS_REAUTH, status_reason=reason[:300])
+    )
+    connection.status, connection.status_reason = Connection.Status.NEEDS_REAUTH, reason[:300]
+    if updated:
+        emit(
+            connection.tenant,
+            "connection.needs_reauth",
+            "connection",
+            connection.pk,
+            {"channel": connection.channel, "name": connection.name, "reason": reason},
+        )

@@ -1,0 +1,170 @@
+"""The Django side of the connector transport: a shared rate budget, token refresh under a
+cross-process lock, and the ApiCallLog audit — so a connector never touches the database.
+
+``connector_for(connection)`` is how the domain gets a connector (rule 2 of the design).
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from omnichannel.channels.models import ApiCallLog, Connection, RateBucket
+from omnichannel.connectors.base import (
+    AuthRevoked,
+    Connector,
+    ConnectorSettings,
+    build_connector,
+)
+from omnichannel.connectors.transport import AccessToken, CallRecord, Transport
+from omnichannel.errors import Conflict
+
+# Calls per second per (connection, family); a lane shares its family's budget only with
+# itself, so bulk catalog work never starves stock pushes.
+DEFAULT_RATES: dict[str, float] = {"stock": 10.0, "orders": 10.0, "catalog": 5.0, "auth": 1.0}
+BURST_SECONDS = 2.0
+REFRESH_LEASE = timedelta(seconds=60)
+
+
+class DatabaseRateLimiter:
+    """Token buckets in the database, so every worker on every machine shares one budget."""
+
+    def __init__(self, connection: Connection, rates: dict[str, float] | None = None) -> None:
+        self.connection = connection
+        self.rates = rates or DEFAULT_RATES
+
+    def key(self, family: str, lane: str) -> str:
+        return f"{self.connection.pk}:{family}:{lane}"
+
+    def rate(self, family: str) -> float:
+        return self.rates.get(family, min(self.rates.values()))
+
+    @transaction.atomic
+    def acquire(self, family: str, lane: str) -> float:
+        """Take one call from the bucket; returns how long to wait before making it."""
+        rate, now = self.rate(family), timezone.now()
+        capacity = rate * BURST_SECONDS
+        bucket, _ = RateBucket.objects.select_for_update().get_or_create(
+            key=self.key(family, lane), defaults={"tokens": capacity, "updated_at": now}
+        )
+        elapsed = max(0.0, (now - bucket.updated_at).total_seconds())
+        tokens = min(capacity, bucket.tokens + elapsed * rate) - 1
+        wait = 0.0 if tokens >= 0 else -tokens / rate
+        if bucket.blocked_until and bucket.blocked_until > now:
+            wait = max(wait, (bucket.blocked_until - now).total_seconds())
+        bucket.tokens, bucket.updated_at = tokens, now
+        bucket.save(update_fields=["tokens", "updated_at"])
+        return wait
+
+    def penalize(self, family: str, lane: str, seconds: float) -> None:
+        until = timezone.now() + timedelta(seconds=seconds)
+        RateBucket.objects.update_or_create(
+            key=self.key(family, lane),
+            defaults={"blocked_until": until},
+            create_defaults={"tokens": 0.0, "updated_at": timezone.now(), "blocked_until": until},
+        )
+
+
+class ApiCallLogRecorder:
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def record(self, call: CallRecord) -> None:
+        ApiCallLog.objects.create(
+            tenant_id=self.connection.tenant_id,
+            connection=self.connection,
+            method=call.method,
+            endpoint=call.endpoint[:300],
+            status_code=call.status_code,
+            latency_ms=call.latency_ms,
+            request_id=(call.request_id or "")[:100],
+            error_code=(call.error_code or "")[:60],
+            error_message=call.error_message or "",
+            request_body=call.request_body,
+            response_body=call.response_body,
+        )
+
+
+class ConnectionTokenProvider:
+    """Access tokens of one connection, refreshed by one process at a time.
+
+    Refresh tokens are single-use: two processes refreshing at once would lose the shop.
+    The lease is a conditional update on the connection row (no transaction is held while
+    the channel answers); a process that finds the lease taken waits for the new token.
+    """
+
+    def __init__(self, connection: Connection, connector: Connector) -> None:
+        self.connection = connection
+        self.connector = connector
+
+    def current(self) -> AccessToken:
+        return AccessToken(self.connection.access_token or "", self.connection.token_expires_at)
+
+    def refresh(self) -> AccessToken:
+        seen = self.connection.token_expires_at
+        deadline = time.monotonic() + REFRESH_LEASE.total_seconds()
+        while not self._take_lease():
+            if time.monotonic() > deadline:
+                raise Conflict("A token refresh is stuck.", code="connection.refresh_stuck")
+            time.sleep(0.2)
+            self.connection.refresh_from_db()
+            if self.connection.token_expires_at != seen:
+                return self.current()  # another process refreshed meanwhile
+        try:
+            self.connection.refresh_from_db()
+            if self.connection.token_expires_at != seen:
+                return self.current()
+            return self._refresh_now()
+        finally:
+            Connection.objects.filter(pk=self.connection.pk).update(refresh_locked_until=None)
+
+    def _take_lease(self) -> bool:
+        now = timezone.now()
+        taken = Connection.objects.filter(
+            Q(refresh_locked_until__isnull=True) | Q(refresh_locked_until__lt=now),
+            pk=self.connection.pk,
+        ).update(refresh_locked_until=now + REFRESH_LEASE)
+        return taken == 1
+
+    def _refresh_now(self) -> AccessToken:
+        from omnichannel.channels.services import mark_needs_reauth, store_tokens
+
+        try:
+            tokens = self.connector.refresh_tokens(self.connection.refresh_token or "")  # type: ignore[attr-defined]
+        except AuthRevoked as exc:
+            mark_needs_reauth(self.connection, str(exc))
+            raise
+        store_tokens(self.connection, tokens)
+        return self.current()
+
+
+def connector_settings(connection: Connection) -> ConnectorSettings:
+    app = connection.app
+    return ConnectorSettings(
+        channel=connection.channel,
+        api_base_url=connection.api_base_url or (app.api_base_url if app else ""),
+        credentials=(app.credentials if app else None) or connection.credentials or {},
+        region=connection.region or (app.region if app else None) or None,
+        shop_id=connection.external_shop_id,
+    )
+
+
+def connector_for(connection: Connection, *, http_transport=None) -> Connector:  # noqa: ANN001
+    """The connector of a connection, wired to the shared budget, the token lock and the log."""
+    config = connector_settings(connection)
+    transport = Transport(
+        config.api_base_url,
+        rate_limiter=DatabaseRateLimiter(
+            connection, settings.OMNI_CHANNEL_RATES.get(connection.channel)
+        ),
+        recorder=ApiCallLogRecorder(connection),
+        http_transport=http_transport,
+    )
+    connector = build_connector(config, transport)
+    transport.token_provider = ConnectionTokenProvider(connection, connector)
+    return connector
