@@ -1,0 +1,317 @@
+"""Orders: one ingest for every source, and the actions that move an order along.
+
+Every function here runs in one transaction that also writes the order's reservations and
+its outbox events, so an order change and what it must cause commit together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from omnichannel.catalog.models import Listing, Product
+from omnichannel.channels.models import Connection
+from omnichannel.errors import Conflict, DomainError
+from omnichannel.inventory import services as stock
+from omnichannel.notifications.services import emit
+from omnichannel.orders import lifecycle, routing
+from omnichannel.orders.models import CancelledBy, Order, OrderLine
+from omnichannel.orders.models import OrderStatus as S
+from omnichannel.orders.preorders import preorder_listings
+from omnichannel.orders.schemas import order_data
+from omnichannel.unified.orders import UnifiedOrder
+
+HOLD = Order.HoldReason
+DIRECT_TYPES = {Order.Type.POS, Order.Type.O2O}
+"""Sold over the counter: the goods are gone at once, there is nothing for the WMS to do."""
+
+TEXT_FIELDS = {"external_number", "channel_status", "currency", "payment_method", "note"}
+HEADER_FIELDS = (
+    "external_number", "channel_status", "paid_at", "ship_by", "currency", "subtotal",
+    "shipping_fee", "discount_seller", "discount_channel", "total", "cod", "payment_method",
+    "note",
+)  # fmt: skip
+
+
+@dataclass
+class IngestResult:
+    order: Order
+    created: bool
+    changed: bool
+
+
+def underlying_status(order: Order) -> str:
+    """Where the order stands, looking through a hold."""
+    return order.status_before_hold if order.status == S.ON_HOLD else order.status
+
+
+def consumes_at_once(order: Order) -> bool:
+    return order.type in DIRECT_TYPES or order.fulfilled_by == Order.FulfilledBy.CHANNEL
+
+
+# --- ingest ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def ingest(connection: Connection, incoming: UnifiedOrder, raw: dict | None = None) -> IngestResult:
+    """Insert or update one order from any source; safe to call any number of times.
+
+    The unique key (connection, external id) decides first sight, never a prior lookup, so
+    two deliveries of the same order racing each other still make one order.
+    """
+    order = (
+        Order.objects.select_for_update()
+        .filter(connection=connection, external_id=incoming.external_id)
+        .first()
+    )
+    if order is None:
+        try:
+            with transaction.atomic():
+                order = create_order(connection, incoming, raw)
+        except IntegrityError:
+            order = Order.objects.select_for_update().get(
+                connection=connection, external_id=incoming.external_id
+            )
+        else:
+            place(order, str(incoming.status))
+            return IngestResult(order, created=True, changed=True)
+    changed = apply_channel_update(order, incoming, raw)
+    return IngestResult(order, created=False, changed=changed)
+
+
+def header_values(incoming: UnifiedOrder) -> dict[str, Any]:
+    """The header fields the channel reported; an unknown amount or time keeps ours."""
+    values: dict[str, Any] = {}
+    for field in HEADER_FIELDS:
+        value = getattr(incoming, field)
+        if value is None and field not in TEXT_FIELDS:
+            continue
+        values[field] = value if value is not None else ""
+    return values
+
+
+def create_order(connection: Connection, incoming: UnifiedOrder, raw: dict | None) -> Order:
+    order = Order.objects.create(
+        tenant=connection.tenant,
+        connection=connection,
+        channel=incoming.channel,
+        external_id=incoming.external_id,
+        type=str(incoming.type),
+        fulfilled_by=str(incoming.fulfilled_by),
+        status=S.PENDING_PAYMENT,
+        cancel_requested=incoming.cancel_requested,
+        placed_at=incoming.created_at,
+        channel_updated_at=incoming.updated_at,
+        cancelled_at=incoming.cancelled_at,
+        buyer=incoming.buyer.model_dump(mode="json", exclude_none=True),
+        shipping_address=(
+            incoming.shipping_address.model_dump(mode="json", exclude_none=True)
+            if incoming.shipping_address
+            else {}
+        ),
+        channel_data=incoming.channel_data,
+        raw=raw or {},
+        **header_values(incoming),
+    )
+    for line in incoming.lines:
+        listing, product = map_line(
+            connection, line.external_item_id, line.external_variant_id, line.channel_sku
+        )
+        OrderLine.objects.create(
+            order=order,
+            external_line_id=line.external_line_id,
+            channel_sku=line.channel_sku or "",
+            product=product,
+            listing=listing,
+            external_item_id=line.external_item_id or "",
+            external_variant_id=line.external_variant_id or "",
+            name=line.name,
+            variant_name=line.variant_name or "",
+            quantity=line.quantity,
+            unit_price=line.unit_price or 0,
+            paid_price=line.paid_price if line.paid_price is not None else line.unit_price or 0,
+        )
+    return order
+
+
+def map_line(
+    connection: Connection, item_id: str | None, variant_id: str | None, channel_sku: str | None
+) -> tuple[Listing | None, Product | None]:
+    """The listing and master SKU a channel line is for: by channel ids, then by SKU."""
+    listings = Listing.objects.filter(connection=connection).select_related("product")
+    listing = None
+    if item_id:
+        listing = listings.filter(
+            external_item_id=item_id, external_variant_id=variant_id or ""
+        ).first()
+    if listing is None and channel_sku:
+        listing = listings.filter(channel_sku=channel_sku).first()
+    if listing is not None:
+        return listing, listing.product
+    if channel_sku:
+        return None, Product.objects.filter(tenant=connection.tenant, sku=channel_sku).first()
+    return None, None
+
+
+def place(order: Order, reported: str) -> None:
+    """First sight: set the status, then reserve (or hold) and announce the order."""
+    order.status = reported
+    if reported == S.CANCELLED:
+        order.cancelled_by = order.cancelled_by or CancelledBy.CHANNEL
+    elif reported in lifecycle.CONSUMED:
+        pass  # handed over before we knew of it (history import): no stock effect
+    else:
+        allocate(order)
+    order.save()
+    emit(order.tenant, "order.created", "order", order.pk, order_data(order))
+    if order.status == S.ON_HOLD:
+        emit(order.tenant, "order.on_hold", "order", order.pk, order_data(order))
+
+
+def allocate(order: Order) -> bool:
+    """Route and reserve, or hold the order saying why. True when stock is reserved."""
+    lines = list(order.lines.select_related("product", "listing"))
+    if any(line.product is None for line in lines):
+        return hold_in_place(order, HOLD.MAPPING_ERROR)
+    if preorder_listings(lines, timezone.now()):
+        return hold_in_place(order, HOLD.PRE_ORDER)
+    warehouse = routing.choose_warehouse(order, [(line.product, line.quantity) for line in lines])
+    if warehouse is None:
+        return hold_in_place(order, HOLD.INSUFFICIENT_STOCK)
+    try:
+        with transaction.atomic():
+            for line in lines:
+                stock.reserve(line, warehouse, line.quantity)
+            if consumes_at_once(order):
+                for line in lines:
+                    stock.consume(line)
+    except DomainError:
+        return hold_in_place(order, HOLD.INSUFFICIENT_STOCK)
+    order.warehouse = warehouse
+    if order.status == S.ON_HOLD:
+        order.status, order.status_before_hold, order.hold_reason = order.status_before_hold, "", ""
+    return True
+
+
+def hold_in_place(order: Order, reason: str) -> bool:
+    if order.status != S.ON_HOLD:
+        order.status_before_hold = order.status
+        order.status = S.ON_HOLD
+    order.hold_reason = reason
+    return False
+
+
+# --- channel updates -----------------------------------------------------------------
+
+
+def apply_channel_update(order: Order, incoming: UnifiedOrder, raw: dict | None) -> bool:
+    """Merge a channel's view: the status only moves forward; the header and the buyer's
+    cancellation request follow the most recent report, so replays of old ones change nothing."""
+    fresh = order.channel_updated_at is None or incoming.updated_at >= order.channel_updated_at
+    asked_to_cancel = fresh and incoming.cancel_requested and not order.cancel_requested
+    if fresh:
+        for field, value in header_values(incoming).items():
+            setattr(order, field, value)
+        order.channel_updated_at = incoming.updated_at
+        order.cancel_requested = incoming.cancel_requested
+        if raw:
+            order.raw = raw
+    before = underlying_status(order)
+    after = lifecycle.merged_status(before, str(incoming.status))
+    if after != before:
+        move(order, after, CancelledBy.CHANNEL)
+    else:
+        order.save()
+    if asked_to_cancel and order.status != S.CANCELLED:
+        emit(order.tenant, "order.cancel_requested", "order", order.pk, order_data(order))
+    return fresh or after != before
+
+
+def move(order: Order, target: str, cancelled_by: str = "", reason: str = "") -> None:
+    """Change the underlying status with its stock effect, save, and write the event."""
+    before = underlying_status(order)
+    if target == S.CANCELLED:
+        for line in order.lines.all():
+            stock.release(line)
+        order.status, order.status_before_hold, order.hold_reason = S.CANCELLED, "", ""
+        order.cancelled_at = order.cancelled_at or timezone.now()
+        order.cancelled_by = cancelled_by or order.cancelled_by
+        order.cancel_reason = reason or order.cancel_reason
+        order.cancel_requested = False
+    elif target in lifecycle.CONSUMED and before in lifecycle.OPEN:
+        for line in order.lines.all():
+            stock.consume(line)
+        order.status, order.status_before_hold, order.hold_reason = target, "", ""
+    elif order.status == S.ON_HOLD:
+        order.status_before_hold = target
+    else:
+        order.status = target
+    order.save()
+    emit(
+        order.tenant,
+        "order.status_changed",
+        "order",
+        order.pk,
+        {"from": before, "to": target, "order": order_data(order)},
+    )
+
+
+# --- actions -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def perform(order: Order, action: str, *, cancelled_by: str = "", reason: str = "") -> Order:
+    """Run one lifecycle action (accept, pack, ship, cancel, …) after checking it is allowed."""
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    target = lifecycle.target_of(action, order.status)
+    move(order, target, cancelled_by or CancelledBy.SELLER, reason)
+    return order
+
+
+@transaction.atomic
+def hold(order: Order, reason: str = HOLD.MANUAL) -> Order:
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.status not in lifecycle.OPEN:
+        raise Conflict(
+            f"Cannot hold an order that is {order.status}.",
+            code="order.invalid_transition",
+            details={"action": "hold", "status": order.status},
+        )
+    for line in order.lines.all():
+        stock.release(line)
+    order.warehouse = None
+    hold_in_place(order, reason)
+    order.save()
+    emit(order.tenant, "order.on_hold", "order", order.pk, order_data(order))
+    return order
+
+
+@transaction.atomic
+def release(order: Order) -> Order:
+    """Try to take an order off hold: it must map, be out of pre-order, and find stock."""
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.status != S.ON_HOLD:
+        raise Conflict(
+            "The order is not on hold.",
+            code="order.invalid_transition",
+            details={"action": "release", "status": order.status},
+        )
+    refresh_mapping(order)
+    if allocate(order):
+        order.save()
+        emit(order.tenant, "order.released", "order", order.pk, order_data(order))
+    else:
+        order.save()
+    return order
+
+
+def refresh_mapping(order: Order) -> None:
+    for line in order.lines.filter(product__isnull=True):
+        listing, product = map_line(
+            order.connection, line.external_item_id, line.external_variant_id, line.channel_sku
+        )
+        line.listing, line.product = listing, product
+        line.save(update_fields=["listing", "product"])
