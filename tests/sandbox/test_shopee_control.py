@@ -1,0 +1,93 @@
+"""The control API over real HTTP: what tests and the demo drive the simulator with."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from omnichannel.sandbox.server import SandboxServer
+from omnichannel.sandbox.shopee import DEMO_PARTNER_ID, DEMO_SHOP_ID, ShopeeSimulator
+
+from .conftest import ShopeeCaller
+
+
+@pytest.fixture
+def control(sim: ShopeeSimulator) -> Iterator[httpx.Client]:
+    with SandboxServer(sim.app) as server, httpx.Client(base_url=server.url) as http:
+        yield http
+
+
+def test_seed_place_pay_and_advance_an_order_through_the_control_api(control: httpx.Client):
+    seeded = control.post("/_sandbox/shopee/seed-demo").json()
+    assert (seeded["partner_id"], seeded["shop_id"]) == (DEMO_PARTNER_ID, DEMO_SHOP_ID)
+    order = control.post(
+        "/_sandbox/shopee/orders",
+        json={"shop_id": DEMO_SHOP_ID, "lines": [{"sku": "DEMO-TEE-L", "quantity": 2}]},
+    ).json()
+    assert order["status"] == "UNPAID"
+    order_sn = order["order_sn"]
+    assert control.post(f"/_sandbox/shopee/orders/{order_sn}/pay").json()["status"] == (
+        "READY_TO_SHIP"
+    )
+    stock = control.get("/_sandbox/shopee/stock", params={"shop_id": DEMO_SHOP_ID}).json()
+    assert next(row for row in stock if row["sku"] == "DEMO-TEE-L")["stock"] == 6
+    refused = control.post(f"/_sandbox/shopee/orders/{order_sn}/deliver")
+    assert refused.status_code == 400
+    assert refused.json()["error"] == "control_error"
+    cancel = control.post(f"/_sandbox/shopee/orders/{order_sn}/buyer-cancel", json={"reason": "x"})
+    assert cancel.json()["status"] == "IN_CANCEL"
+
+
+def test_tokens_faults_stock_history_and_reset(control: httpx.Client, sim: ShopeeSimulator):
+    control.post("/_sandbox/shopee/seed-demo")
+    tokens = control.post(
+        "/_sandbox/shopee/tokens", json={"partner_id": DEMO_PARTNER_ID, "shop_id": DEMO_SHOP_ID}
+    ).json()
+    caller = ShopeeCaller(
+        sim, control, DEMO_PARTNER_ID, sim.state.partners[DEMO_PARTNER_ID].partner_key, DEMO_SHOP_ID
+    )
+    caller.access_token = tokens["access_token"]
+    mug = sim.state.find_model_by_sku(DEMO_SHOP_ID, "DEMO-MUG")
+    assert mug is not None
+    body = {
+        "item_id": mug[0].item_id,
+        "stock_list": [{"model_id": 0, "seller_stock": [{"stock": 5}]}],
+    }
+
+    control.post("/_sandbox/shopee/faults", json={"kind": "server_error", "count": 1})
+    assert caller.post("/api/v2/product/update_stock", body).status_code == 500
+    assert caller.post("/api/v2/product/update_stock", body).status_code == 200
+    history = control.get("/_sandbox/shopee/stock-updates").json()
+    assert [(h["item_id"], h["requested_stock"], h["success"]) for h in history] == [
+        (mug[0].item_id, 5, True)
+    ]
+
+    control.post(f"/_sandbox/shopee/shops/{DEMO_SHOP_ID}/revoke", json={})
+    assert caller.get("/api/v2/product/get_category").json()["error"] == "error_auth"
+
+    control.post("/_sandbox/shopee/clock/advance", json={"seconds": 60})
+    assert control.get("/_sandbox/shopee/clock").json()["now"] == sim.clock.now()
+
+    control.post("/_sandbox/shopee/reset")
+    assert control.get("/_sandbox/shopee/stock").json() == []
+
+
+def test_authorize_returns_the_redirect_with_a_code(control: httpx.Client):
+    control.post("/_sandbox/shopee/seed-demo")
+    answer = control.post(
+        "/_sandbox/shopee/authorize",
+        json={
+            "partner_id": DEMO_PARTNER_ID,
+            "shop_id": DEMO_SHOP_ID,
+            "redirect": "https://x.test/cb",
+        },
+    ).json()
+    url = httpx.URL(answer["redirect_url"])
+    assert url.host == "x.test"
+    assert url.params["shop_id"] == str(DEMO_SHOP_ID)
+
+
+def test_unknown_control_path_is_404(control: httpx.Client):
+    assert control.get("/_sandbox/shopee/nothing").status_code == 404
