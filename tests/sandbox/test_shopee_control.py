@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 import httpx
@@ -91,3 +92,28 @@ def test_authorize_returns_the_redirect_with_a_code(control: httpx.Client):
 
 def test_unknown_control_path_is_404(control: httpx.Client):
     assert control.get("/_sandbox/shopee/nothing").status_code == 404
+
+
+def test_concurrent_buyers_over_http_never_oversell(control: httpx.Client, sim: ShopeeSimulator):
+    control.post("/_sandbox/shopee/seed-demo")
+    base_url = str(control.base_url)
+    outcomes: list[int] = []
+    lock = threading.Lock()
+
+    def buy() -> None:
+        with httpx.Client(base_url=base_url) as http:
+            answer = http.post(
+                "/_sandbox/shopee/orders",
+                json={"shop_id": DEMO_SHOP_ID, "lines": [{"sku": "DEMO-TEE-L"}], "paid": True},
+            )
+        with lock:
+            outcomes.append(answer.status_code)
+
+    buyers = [threading.Thread(target=buy) for _ in range(12)]
+    for buyer in buyers:
+        buyer.start()
+    for buyer in buyers:
+        buyer.join(10)
+    assert sorted(outcomes) == [200] * 8 + [400] * 4  # 8 in stock
+    levels = {row["sku"]: row["stock"] for row in sim.stock_levels(DEMO_SHOP_ID)}
+    assert levels["DEMO-TEE-L"] == 0
