@@ -77,8 +77,12 @@ def web_child(host: str, port: int, workers: int, threads: int) -> Child:
 
 
 def worker_child(threads: int | None) -> Child:
-    """The Huey consumer with its periodic tasks; SIGINT lets running tasks finish."""
-    command = [sys.executable, "-m", "django", "run_huey"]
+    """The Huey consumer with its periodic tasks; SIGINT lets running tasks finish.
+
+    System checks are skipped: they import the whole URL conf, which the worker never
+    uses, and a slow start leaves a longer window in which a stop signal is unhandled.
+    """
+    command = [sys.executable, "-m", "django", "run_huey", "--skip-checks"]
     if threads is not None:
         command += ["--workers", str(threads)]
     from django.conf import settings

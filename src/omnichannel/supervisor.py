@@ -56,6 +56,7 @@ def supervise(children: list[Child], on_started: Callable[[], None] | None = Non
             code = exited.process.returncode if exited.process else 1
             print(f"omni: {exited.name} exited with code {code}; stopping.", file=sys.stderr)
             return code if code > 0 else 1
+        print("\nomni: stopping (a second Ctrl-C kills at once)", file=sys.stderr, flush=True)
         return 0
     finally:
         stop(children, signals_received)
