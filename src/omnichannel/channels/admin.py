@@ -1,29 +1,94 @@
-"""Admin for connections (shops) and the log of calls to channel APIs.
+"""Admin for channel apps, connections (shops), and the channels' audit and sync tables.
 
-A connection's credentials and tokens never reach a page: they are left out of every form
-and deferred from every query, so they are not even decrypted; the admin shows only whether
-each one is present and when the tokens expire.
+Credentials and tokens never reach a page: they are left out of every form and deferred
+from every query, so they are not even decrypted; the admin shows only whether each one is
+present and when the tokens expire. A channel app's credentials are write-only.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.http import HttpRequest
 
-from omnichannel.channels.models import ApiCallLog, Connection
+from omnichannel.channels.models import (
+    ApiCallLog,
+    ChannelApp,
+    Connection,
+    InboundWebhook,
+    RateBucket,
+    SyncState,
+)
 from omnichannel.channels.services import set_enabled
 from omnichannel.inventory.models import ConnectionWarehouse
-from omnichannel.tenants.admin import ReadOnlyAdmin, SameTenantInlineFormSet, TenantOwnedAdmin
-
-# --- Connection ------------------------------------------------------------------------------
-
-SECRET_FIELDS = ("credentials", "access_token", "refresh_token")
+from omnichannel.tenants.admin import (
+    ReadOnlyAdmin,
+    SameTenantInlineFormSet,
+    TenantOwnedAdmin,
+)
 
 
 def _is_set(field: str) -> ExpressionWrapper:
     """Whether a secret column holds a value, computed by the database without reading it."""
     return ExpressionWrapper(Q(**{f"{field}__isnull": False}), output_field=BooleanField())
+
+
+# --- ChannelApp ------------------------------------------------------------------------------
+
+
+class ChannelAppForm(forms.ModelForm):
+    new_credentials = forms.JSONField(
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=(
+            'Write-only JSON, e.g. {"partner_id": 1, "partner_key": "..."}. The current '
+            "credentials are never shown; leave empty to keep them."
+        ),
+    )
+
+    class Meta:
+        model = ChannelApp
+        # Listed, not excluded: a field added later stays off the form until chosen here.
+        fields = ("tenant", "channel", "name", "api_base_url", "region", "active")
+
+    def clean_new_credentials(self) -> Any:
+        value = self.cleaned_data["new_credentials"]
+        if self.instance.pk is None and not value:
+            raise forms.ValidationError("A new app needs its credentials.")
+        return value
+
+
+@admin.register(ChannelApp)
+class ChannelAppAdmin(admin.ModelAdmin):
+    form = ChannelAppForm
+    list_display = ("name", "channel", "region", "tenant", "api_base_url", "active")
+    list_filter = ("channel", "active", "tenant")
+    list_select_related = ("tenant",)
+    search_fields = ("name", "api_base_url")
+    autocomplete_fields = ("tenant",)
+    exclude = ("credentials",)
+    readonly_fields = ("has_credentials", "created_at")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ChannelApp]:
+        queryset = super().get_queryset(request).defer("credentials")
+        return queryset.annotate(_has_credentials=_is_set("credentials"))
+
+    @admin.display(description="credentials", boolean=True)
+    def has_credentials(self, app: ChannelApp) -> bool:
+        return bool(getattr(app, "_has_credentials", False))
+
+    def save_model(self, request: HttpRequest, obj: ChannelApp, form: Any, change: bool) -> None:
+        if form.cleaned_data.get("new_credentials"):
+            obj.credentials = form.cleaned_data["new_credentials"]
+        super().save_model(request, obj, form, change)
+
+
+# --- Connection ------------------------------------------------------------------------------
+
+SECRET_FIELDS = ("credentials", "access_token", "refresh_token")
 
 
 class ConnectionWarehouseInline(admin.TabularInline):
@@ -57,6 +122,7 @@ class ConnectionAdmin(TenantOwnedAdmin):
         "token_expires_at",
         "has_refresh_token",
         "refresh_expires_at",
+        "refresh_locked_until",
         "created_at",
         "updated_at",
     )
@@ -67,6 +133,7 @@ class ConnectionAdmin(TenantOwnedAdmin):
                 "fields": (
                     "tenant",
                     "channel",
+                    "app",
                     "name",
                     "external_shop_id",
                     "region",
@@ -86,11 +153,13 @@ class ConnectionAdmin(TenantOwnedAdmin):
                     "token_expires_at",
                     "has_refresh_token",
                     "refresh_expires_at",
+                    "refresh_locked_until",
                 )
             },
         ),
         ("Timestamps", {"fields": ("created_at", "updated_at")}),
     )
+    autocomplete_fields = ("tenant", "app")
     inlines = (ConnectionWarehouseInline,)
     actions = ("disable", "enable")
 
@@ -152,3 +221,43 @@ class ApiCallLogAdmin(ReadOnlyAdmin):
     list_select_related = ("tenant", "connection")
     search_fields = ("endpoint", "request_id", "error_code", "error_message")
     date_hierarchy = "created_at"
+
+
+# --- RateBucket (the shared rate limiter's state: read-only) ---------------------------------
+
+
+@admin.register(RateBucket)
+class RateBucketAdmin(ReadOnlyAdmin):
+    list_display = ("key", "tokens", "blocked_until", "updated_at")
+    search_fields = ("key",)
+
+
+# --- InboundWebhook (channel pushes, stored before they are acknowledged: read-only) ---------
+
+
+@admin.register(InboundWebhook)
+class InboundWebhookAdmin(ReadOnlyAdmin):
+    list_display = ("received_at", "channel", "connection", "state", "attempts", "processed_at")
+    list_filter = ("state", "channel")
+    list_select_related = ("connection",)
+    search_fields = ("dedup_key", "error")
+    date_hierarchy = "received_at"
+
+
+# --- SyncState (each job's cursor and last run: read-only) -----------------------------------
+
+
+@admin.register(SyncState)
+class SyncStateAdmin(ReadOnlyAdmin):
+    list_display = (
+        "connection",
+        "job",
+        "watermark",
+        "last_success_at",
+        "last_finished_at",
+        "runs",
+        "failures",
+    )
+    list_filter = ("job", "connection__channel", "connection__tenant")
+    list_select_related = ("connection",)
+    search_fields = ("job", "connection__name", "last_error")

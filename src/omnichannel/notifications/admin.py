@@ -15,7 +15,12 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from omnichannel.notifications.models import Event, WebhookSubscription
+from omnichannel.notifications.models import (
+    Event,
+    EventSequence,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from omnichannel.tenants.admin import ReadOnlyAdmin, SameTenantForm, TenantOwnedAdmin
 
 # --- Event (the outbox: read-only) -----------------------------------------------------------
@@ -23,11 +28,20 @@ from omnichannel.tenants.admin import ReadOnlyAdmin, SameTenantForm, TenantOwned
 
 @admin.register(Event)
 class EventAdmin(ReadOnlyAdmin):
-    list_display = ("id", "type", "subject_kind", "subject_id", "tenant", "occurred_at")
+    list_display = ("sequence", "type", "subject_kind", "subject_id", "tenant", "occurred_at")
     list_filter = ("type", "subject_kind", "tenant")
     list_select_related = ("tenant",)
     search_fields = ("type", "subject_id")
     date_hierarchy = "occurred_at"
+
+
+@admin.register(EventSequence)
+class EventSequenceAdmin(ReadOnlyAdmin):
+    """Each tenant's last event number; written only by ``notifications.services.emit``."""
+
+    list_display = ("tenant", "last")
+    list_select_related = ("tenant",)
+    search_fields = ("tenant__name",)
 
 
 # --- WebhookSubscription ---------------------------------------------------------------------
@@ -46,16 +60,32 @@ class WebhookSubscriptionForm(SameTenantForm):
 
     class Meta:
         model = WebhookSubscription
-        exclude = ("secret",)
+        # Listed, not excluded: a field added later stays off the form until chosen here.
+        fields = ("tenant", "url", "event_types", "active", "disabled_reason")
 
 
 @admin.register(WebhookSubscription)
 class WebhookSubscriptionAdmin(TenantOwnedAdmin):
     form = WebhookSubscriptionForm
-    list_display = ("url", "tenant", "active", "event_type_list", "disabled_reason", "updated_at")
+    list_display = (
+        "url",
+        "tenant",
+        "active",
+        "event_type_list",
+        "last_success_at",
+        "failing_since",
+        "disabled_reason",
+    )
     list_filter = ("active", "tenant")
-    search_fields = ("url", "disabled_reason")
+    search_fields = ("url", "disabled_reason", "last_error")
     exclude = ("secret",)
+    readonly_fields = (
+        "failing_since",
+        "last_success_at",
+        "last_error",
+        "created_at",
+        "updated_at",
+    )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[WebhookSubscription]:
         return super().get_queryset(request).defer("secret")
@@ -78,3 +108,23 @@ class WebhookSubscriptionAdmin(TenantOwnedAdmin):
                 "it will not be shown again.",
             )
         super().save_model(request, obj, form, change)
+
+
+# --- WebhookDelivery (what each subscription is owed: read-only) -----------------------------
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
+    list_display = (
+        "event",
+        "subscription",
+        "state",
+        "attempts",
+        "next_attempt_at",
+        "last_status",
+        "delivered_at",
+    )
+    list_filter = ("state", "subscription__tenant")
+    list_select_related = ("event", "subscription")
+    search_fields = ("event__type", "subscription__url", "last_error")
+    date_hierarchy = "created_at"

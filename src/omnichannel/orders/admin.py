@@ -1,11 +1,12 @@
-"""Admin for orders and their lines; an order shows its lines and shipments inline."""
+"""Admin for orders and their lines (an order shows its lines and shipments inline) and
+the routing rules that pick an order's warehouse."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 
 from omnichannel.fulfillment.models import Shipment
-from omnichannel.orders.models import Order, OrderLine
+from omnichannel.orders.models import Order, OrderLine, RoutingRule
 from omnichannel.tenants.admin import SameTenantForm, SameTenantInlineFormSet, TenantOwnedAdmin
 
 # --- Order -----------------------------------------------------------------------------------
@@ -56,12 +57,26 @@ class OrderAdmin(TenantOwnedAdmin):
         "currency",
         "tenant",
     )
-    list_filter = ("status", "channel", "hold_reason", "type", "fulfilled_by", "tenant")
+    list_filter = (
+        "status",
+        "channel",
+        "hold_reason",
+        "type",
+        "fulfilled_by",
+        "cancelled_by",
+        "tenant",
+    )
     list_select_related = ("tenant", "connection")
     search_fields = ("external_number", "external_id", "lines__channel_sku", "note")
     date_hierarchy = "placed_at"
     autocomplete_fields = ("tenant", "connection", "warehouse")
-    readonly_fields = ("channel_updated_at", "raw", "created_at", "updated_at")
+    readonly_fields = (
+        "status_before_hold",
+        "channel_updated_at",
+        "raw",
+        "created_at",
+        "updated_at",
+    )
     inlines = (OrderLineInline, ShipmentInline)
 
     @admin.display(description="order", ordering="external_number")
@@ -80,3 +95,24 @@ class OrderLineAdmin(admin.ModelAdmin):
     list_select_related = ("order", "product")
     search_fields = ("channel_sku", "name", "order__external_id", "order__external_number")
     autocomplete_fields = ("order", "product", "listing")
+
+
+# --- RoutingRule -----------------------------------------------------------------------------
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(TenantOwnedAdmin):
+    list_display = (
+        "name",
+        "priority",
+        "connection",
+        "product_category",
+        "warehouse",
+        "require_stock",
+        "active",
+        "tenant",
+    )
+    list_filter = ("active", "require_stock", "tenant")
+    list_select_related = ("tenant", "connection", "warehouse")
+    search_fields = ("name", "product_category", "warehouse__code")
+    autocomplete_fields = ("tenant", "connection", "warehouse")

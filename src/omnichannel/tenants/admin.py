@@ -20,11 +20,11 @@ from omnichannel.tenants.models import SCOPES, ApiClient, ApiToken, Tenant
 
 
 def _related_tenant_ids(cleaned_data: dict[str, Any]) -> dict[str, int]:
-    """The tenant of each chosen related row that has one (the tenant field itself excluded)."""
+    """The tenant of each chosen related row that has one; shared rows (no tenant) are left out."""
     return {
         name: value.tenant_id
         for name, value in cleaned_data.items()
-        if isinstance(value, models.Model) and hasattr(value, "tenant_id")
+        if isinstance(value, models.Model) and getattr(value, "tenant_id", None) is not None
     }
 
 
