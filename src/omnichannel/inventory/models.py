@@ -136,3 +136,151 @@ class ConnectionWarehouse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.connection} ← {self.warehouse} (priority {self.priority})"
+
+
+class StockPolicy(TenantOwned):
+    """Rules that turn available stock into the quantity a listing shows.
+
+    A policy row belongs to one scope: a listing, a SKU (product), a connection, or — with
+    none of the three set — the tenant default. Every rule is optional (empty = inherit);
+    the most specific scope that sets a rule wins (listing > SKU > connection > tenant).
+    The order in which the rules apply is in ``inventory.availability``.
+    """
+
+    class Allocation(models.TextChoices):
+        PERCENT = "percent", "Percentage of available"
+        FIXED = "fixed", "Fixed quantity (at most what is available)"
+
+    connection = models.ForeignKey(
+        "channels.Connection",
+        on_delete=models.CASCADE,
+        related_name="stock_policies",
+        null=True,
+        blank=True,
+    )
+    product = models.ForeignKey(
+        "catalog.Product",
+        on_delete=models.CASCADE,
+        related_name="stock_policies",
+        null=True,
+        blank=True,
+    )
+    listing = models.ForeignKey(
+        "catalog.Listing",
+        on_delete=models.CASCADE,
+        related_name="stock_policies",
+        null=True,
+        blank=True,
+    )
+    safety_stock = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Units held back from the channel (buffer)"
+    )
+    zero_below = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Show 0 when fewer than this many would be shown"
+    )
+    allocation_kind = models.CharField(max_length=8, choices=Allocation.choices, blank=True)
+    allocation_value = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Percent (0-100) or a fixed quantity"
+    )
+    max_listed = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Never show more than this"
+    )
+    low_stock_threshold = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Below this many available, only priority connections get stock",
+    )
+    low_stock_priority = models.BooleanField(
+        null=True, blank=True, help_text="Keeps stock when the SKU is below the low-stock threshold"
+    )
+    preorder_quantity = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Published instead of stock while the pre-order runs"
+    )
+    preorder_until = models.DateTimeField(
+        null=True, blank=True, help_text="End of the pre-order; empty = until removed"
+    )
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name_plural = "stock policies"
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(connection__isnull=True, product__isnull=True)
+                    | models.Q(connection__isnull=True, listing__isnull=True)
+                    | models.Q(product__isnull=True, listing__isnull=True)
+                ),
+                name="stock_policy_one_scope",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(allocation_kind="percent", allocation_value__gt=100),
+                name="stock_policy_percent_at_most_100",
+            ),
+            models.UniqueConstraint(
+                fields=["tenant"],
+                condition=models.Q(
+                    connection__isnull=True, product__isnull=True, listing__isnull=True
+                ),
+                name="unique_default_stock_policy",
+            ),
+            models.UniqueConstraint(
+                fields=["connection"],
+                condition=models.Q(connection__isnull=False),
+                name="unique_connection_stock_policy",
+            ),
+            models.UniqueConstraint(
+                fields=["product"],
+                condition=models.Q(product__isnull=False),
+                name="unique_sku_stock_policy",
+            ),
+            models.UniqueConstraint(
+                fields=["listing"],
+                condition=models.Q(listing__isnull=False),
+                name="unique_listing_stock_policy",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} policy"
+
+    @property
+    def scope(self) -> str:
+        if self.listing_id:
+            return f"listing {self.listing_id}"
+        if self.product_id:
+            return f"SKU {self.product}"
+        if self.connection_id:
+            return f"connection {self.connection}"
+        return "tenant default"
+
+
+class StockPush(TenantOwned):
+    """One attempt to put a listing's target quantity on its channel: the push audit trail.
+
+    The connector drain opens a row (pending), sends it (submitted), and records the
+    channel's answer (success or error). ``version`` is the listing's ``push_version`` the
+    value belonged to, so a late answer for an old value cannot mark a newer one as pushed.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending"
+        SUBMITTED = "submitted"
+        SUCCESS = "success"
+        ERROR = "error"
+
+    listing = models.ForeignKey(
+        "catalog.Listing", on_delete=models.CASCADE, related_name="stock_pushes"
+    )
+    value = models.IntegerField()
+    version = models.PositiveBigIntegerField()
+    state = models.CharField(
+        max_length=16, choices=State.choices, default=State.PENDING, db_index=True
+    )
+    answer = models.JSONField(default=dict, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["listing", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"push {self.value} to listing {self.listing_id} v{self.version} ({self.state})"

@@ -1,0 +1,69 @@
+"""Stock levels under lock: the one way the ledger and reservations read and write levels."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+
+from django.utils import timezone
+
+from omnichannel.catalog.models import BundleComponent
+from omnichannel.inventory.models import StockLevel
+from omnichannel.inventory.targets import update_rows
+
+Pair = tuple[int, int]
+"""(product id, warehouse id)"""
+
+
+def locked_levels(tenant_id: int, pairs: Iterable[Pair]) -> dict[Pair, StockLevel]:
+    """The levels of ``pairs``, locked until the transaction ends (PostgreSQL).
+
+    Locks are taken in id order so two transactions never wait on each other in a circle.
+    A missing level is returned unsaved at zero; if two transactions create the same one,
+    the unique constraint refuses the second (the caller retries). On SQLite the
+    IMMEDIATE transaction already holds the database's write lock.
+    """
+    wanted = set(pairs)
+    rows = (
+        StockLevel.objects.select_for_update()
+        .filter(
+            tenant_id=tenant_id,
+            product_id__in={product for product, _ in wanted},
+            warehouse_id__in={warehouse for _, warehouse in wanted},
+        )
+        .order_by("pk")
+    )
+    levels = {(level.product_id, level.warehouse_id): level for level in rows}
+    for product_id, warehouse_id in wanted - levels.keys():
+        levels[(product_id, warehouse_id)] = StockLevel(
+            tenant_id=tenant_id, product_id=product_id, warehouse_id=warehouse_id
+        )
+    return {pair: level for pair, level in levels.items() if pair in wanted}
+
+
+def write_levels(levels: Iterable[StockLevel]) -> None:
+    """Save levels returned by ``locked_levels``: new ones inserted, the others updated."""
+    levels = list(levels)
+    StockLevel.objects.bulk_create([level for level in levels if level.pk is None])
+    now = timezone.now()
+    update_rows(
+        StockLevel,
+        ("on_hand", "reserved", "updated_at"),
+        ((level.on_hand, level.reserved, now, level.pk) for level in levels if level.pk),
+    )
+
+
+def requirements(lines: Iterable[tuple[int, int]]) -> dict[int, int]:
+    """Units per stocked product for (product id, quantity) lines: a bundle needs its
+    components (quantity × units per bundle), never itself."""
+    lines = list(lines)
+    parts: Mapping[int, list[tuple[int, int]]] = defaultdict(list)
+    for bundle_id, component_id, per_bundle in BundleComponent.objects.filter(
+        bundle_id__in={product_id for product_id, _ in lines}
+    ).values_list("bundle_id", "component_id", "quantity"):
+        parts[bundle_id].append((component_id, per_bundle))
+    needed: dict[int, int] = defaultdict(int)
+    for product_id, quantity in lines:
+        for component_id, per_bundle in parts.get(product_id) or [(product_id, 1)]:
+            needed[component_id] += quantity * per_bundle
+    return dict(needed)

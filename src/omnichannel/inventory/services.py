@@ -1,0 +1,228 @@
+"""Reservations and supply checks: the stock operations the order pipeline calls.
+
+These signatures are a contract with ``orders`` (docs/stock.md, "For the order pipeline"):
+
+- ``reserve(order_line, warehouse, quantity=None)`` holds stock for a line in one warehouse;
+  a bundle line reserves its components. Raises ``Conflict("stock.insufficient")``.
+- ``release(order_line)`` gives the held stock back (cancellation).
+- ``consume(order_line)`` ships it: on_hand and reserved drop together, and outbound rows
+  are written to the ledger.
+- ``can_supply(warehouse, lines)`` / ``shortfall(...)`` / ``supplying_warehouses(...)``
+  answer routing questions without changing anything.
+
+Each runs in its own transaction (or the caller's) and recomputes the targets of the
+affected listings before it commits. Two orders racing for the last unit cannot both get
+it: levels are locked (PostgreSQL ``SELECT ... FOR UPDATE``) or the write transaction is
+exclusive (SQLite ``BEGIN IMMEDIATE``), and availability is checked under that lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db import transaction
+from django.utils import timezone
+
+from omnichannel.catalog.models import Product
+from omnichannel.channels.models import Connection
+from omnichannel.errors import Conflict, Unprocessable
+from omnichannel.inventory.ledger import MovementInput
+from omnichannel.inventory.levels import locked_levels, requirements, write_levels
+from omnichannel.inventory.models import Reservation, StockLevel, StockMovement, Warehouse
+from omnichannel.inventory.targets import recompute_products, warehouse_sets
+from omnichannel.orders.models import OrderLine
+
+State = Reservation.State
+
+
+def line_requirements(order_line: OrderLine, quantity: int | None) -> dict[int, int]:
+    if order_line.product_id is None:
+        raise Unprocessable(
+            "The order line is not mapped to a SKU, so nothing can be reserved.",
+            code="stock.unmapped_line",
+            details={"order_line": order_line.pk},
+        )
+    wanted = order_line.quantity if quantity is None else quantity
+    if wanted <= 0:
+        raise Unprocessable(
+            "A reservation is for at least one unit.", code="stock.invalid_quantity"
+        )
+    return requirements([(order_line.product_id, wanted)])
+
+
+def reserve(
+    order_line: OrderLine, warehouse: Warehouse, quantity: int | None = None
+) -> list[Reservation]:
+    """Hold ``quantity`` (default: the line's quantity) for the line in ``warehouse``.
+
+    Idempotent: the same line reserved again in the same warehouse for the same quantity
+    returns the open reservations unchanged. To move a line to another warehouse,
+    ``release`` it first. A released line may be reserved again; a consumed one may not.
+    """
+    needed = line_requirements(order_line, quantity)
+    tenant_id = warehouse.tenant_id
+    with transaction.atomic():
+        existing = {r.product_id: r for r in Reservation.objects.filter(order_line=order_line)}
+        held = {p: r for p, r in existing.items() if r.state == State.OPEN}
+        if held:
+            if {p: r.quantity for p, r in held.items()} == needed and all(
+                r.warehouse_id == warehouse.pk for r in held.values()
+            ):
+                return list(held.values())
+            raise Conflict(
+                "This order line already holds stock; release it before reserving again.",
+                code="stock.already_reserved",
+                details={"order_line": order_line.pk},
+            )
+        if any(r.state == State.CONSUMED for r in existing.values()):
+            raise Conflict(
+                "This order line has shipped; its stock cannot be reserved again.",
+                code="stock.already_consumed",
+                details={"order_line": order_line.pk},
+            )
+        levels = locked_levels(tenant_id, {(p, warehouse.pk) for p in needed})
+        short = {p: qty for p, qty in needed.items() if levels[(p, warehouse.pk)].available < qty}
+        if short:
+            skus = dict(Product.objects.filter(pk__in=short).values_list("pk", "sku"))
+            raise Conflict(
+                f"Warehouse {warehouse.code} does not have enough stock for this line.",
+                code="stock.insufficient",
+                details={
+                    "warehouse": warehouse.code,
+                    "short": [
+                        {
+                            "sku": skus[p],
+                            "needed": qty,
+                            "available": max(0, levels[(p, warehouse.pk)].available),
+                        }
+                        for p, qty in short.items()
+                    ],
+                },
+            )
+        reservations = []
+        for product_id, qty in needed.items():
+            levels[(product_id, warehouse.pk)].reserved += qty
+            reservation = existing.get(product_id) or Reservation(
+                tenant_id=tenant_id, order_line=order_line, product_id=product_id
+            )
+            reservation.warehouse = warehouse
+            reservation.quantity = qty
+            reservation.state = State.OPEN
+            reservation.save()
+            reservations.append(reservation)
+        write_levels(levels.values())
+        recompute_products(tenant_id, needed)
+        return reservations
+
+
+def settle(order_line: OrderLine, state: str) -> tuple[list[Reservation], list[StockLevel]]:
+    """Close the line's open reservations as ``state``, taking them off ``reserved``."""
+    reservations = list(
+        Reservation.objects.select_for_update()
+        .filter(order_line=order_line, state=State.OPEN)
+        .select_related("warehouse", "product")
+        .order_by("pk")
+    )
+    if not reservations:
+        return [], []
+    tenant_id = reservations[0].tenant_id
+    levels = locked_levels(tenant_id, {(r.product_id, r.warehouse_id) for r in reservations})
+    for reservation in reservations:
+        levels[(reservation.product_id, reservation.warehouse_id)].reserved -= reservation.quantity
+        reservation.state = state
+    Reservation.objects.bulk_update(reservations, ["state", "updated_at"])
+    return reservations, list(levels.values())
+
+
+def release(order_line: OrderLine) -> list[Reservation]:
+    """Give back what the line holds (cancellation). Releasing twice changes nothing."""
+    with transaction.atomic():
+        reservations, levels = settle(order_line, State.RELEASED)
+        if reservations:
+            write_levels(levels)
+            recompute_products(reservations[0].tenant_id, {r.product_id for r in reservations})
+        return reservations
+
+
+def consume(order_line: OrderLine, reference: str = "") -> list[StockMovement]:
+    """Ship what the line holds: on_hand and reserved drop together, and one outbound
+    ledger row per reservation is written (id ``reservation-<id>-shipped``). Consuming
+    twice changes nothing. Refused with ``stock.negative`` if on_hand would go below zero
+    in a warehouse that does not allow it (the WMS's counts disagree with ours)."""
+    with transaction.atomic():
+        reservations, levels = settle(order_line, State.CONSUMED)
+        if not reservations:
+            return []
+        by_pair = {(level.product_id, level.warehouse_id): level for level in levels}
+        now = timezone.now()
+        movements = []
+        for reservation in reservations:
+            level = by_pair[(reservation.product_id, reservation.warehouse_id)]
+            level.on_hand -= reservation.quantity
+            if level.on_hand < 0 and not reservation.warehouse.allow_negative_stock:
+                raise Conflict(
+                    f"Shipping {reservation.quantity} × {reservation.product.sku} would take "
+                    f"on_hand in {reservation.warehouse.code} below zero.",
+                    code="stock.negative",
+                    details={
+                        "sku": reservation.product.sku,
+                        "warehouse": reservation.warehouse.code,
+                    },
+                )
+            movement = MovementInput(
+                movement_id=f"reservation-{reservation.pk}-shipped",
+                type=StockMovement.Type.OUTBOUND,
+                warehouse=reservation.warehouse.code,
+                sku=reservation.product.sku,
+                quantity=reservation.quantity,
+                occurred_at=now,
+                reason="order shipped",
+                reference=reference,
+            )
+            movements.append(
+                StockMovement(
+                    tenant_id=reservation.tenant_id,
+                    movement_id=movement.movement_id,
+                    type=movement.type,
+                    warehouse=reservation.warehouse,
+                    product=reservation.product,
+                    quantity=movement.quantity,
+                    reason=movement.reason,
+                    reference=reference,
+                    occurred_at=now,
+                    content_hash=movement.content_hash(),
+                )
+            )
+        StockMovement.objects.bulk_create(movements)
+        write_levels(levels)
+        recompute_products(reservations[0].tenant_id, {r.product_id for r in reservations})
+        return movements
+
+
+def shortfall(warehouse: Warehouse, lines: Sequence[tuple[Product, int]]) -> dict[str, int]:
+    """Units missing per SKU for ``warehouse`` to supply (product, quantity) lines now;
+    bundles count as their components. Empty when it can supply everything."""
+    needed = requirements([(product.pk, quantity) for product, quantity in lines])
+    available = {
+        level.product_id: level.available
+        for level in StockLevel.objects.filter(warehouse=warehouse, product_id__in=needed)
+    }
+    missing = {p: qty - max(0, available.get(p, 0)) for p, qty in needed.items()}
+    missing = {p: qty for p, qty in missing.items() if qty > 0}
+    skus = dict(Product.objects.filter(pk__in=missing).values_list("pk", "sku"))
+    return {skus[p]: qty for p, qty in missing.items()}
+
+
+def can_supply(warehouse: Warehouse, lines: Sequence[tuple[Product, int]]) -> bool:
+    """Whether ``warehouse`` holds enough available stock for every line right now."""
+    return not shortfall(warehouse, lines)
+
+
+def supplying_warehouses(
+    connection: Connection, lines: Sequence[tuple[Product, int]]
+) -> list[Warehouse]:
+    """The connection's warehouses that can supply all the lines, in priority order:
+    the routing candidates for an order (the first one is the default choice)."""
+    order = warehouse_sets(connection.tenant_id, {connection.pk}).get(connection.pk, ())
+    warehouses = Warehouse.objects.in_bulk(order)
+    return [warehouses[w] for w in order if can_supply(warehouses[w], lines)]

@@ -1,0 +1,247 @@
+"""Listing targets: load the stock picture for some listings, apply the pure function,
+and mark the listings whose target changed as pending (the push outbox).
+
+Cost is a fixed number of queries per call (listings, warehouse links, bundle components,
+levels, policies, one batched update), then linear work in the number of listings: no
+query per listing. Callers run it inside the transaction that changed the stock, so the
+new targets commit or roll back with the change that caused them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db import connection as db_connection
+from django.db import transaction
+from django.db.models import Model, Q
+from django.utils import timezone
+
+from omnichannel.catalog.models import BundleComponent, Listing
+from omnichannel.inventory.availability import (
+    Availability,
+    ListingFacts,
+    PolicyLayers,
+    PolicyValues,
+    StockPicture,
+    listing_availability,
+)
+from omnichannel.inventory.models import ConnectionWarehouse, StockLevel, StockPolicy, Warehouse
+
+CHUNK = 1000
+LISTING_FIELDS = (
+    "id",
+    "tenant_id",
+    "connection_id",
+    "product_id",
+    "status",
+    "target_qty",
+    "last_pushed_qty",
+    "push_state",
+    "push_version",
+)
+
+
+def policy_values(policy: StockPolicy) -> PolicyValues:
+    return PolicyValues(
+        safety_stock=policy.safety_stock,
+        zero_below=policy.zero_below,
+        allocation_kind=policy.allocation_kind or None,
+        allocation_value=policy.allocation_value,
+        max_listed=policy.max_listed,
+        low_stock_threshold=policy.low_stock_threshold,
+        low_stock_priority=policy.low_stock_priority,
+        preorder_quantity=policy.preorder_quantity,
+        preorder_until=policy.preorder_until,
+    )
+
+
+@dataclass
+class PolicyBook:
+    """Every policy that may apply to a set of listings, indexed by scope."""
+
+    tenant: PolicyValues | None
+    by_connection: dict[int, PolicyValues]
+    by_product: dict[int, PolicyValues]
+    by_listing: dict[int, PolicyValues]
+
+    def layers(self, listing: Listing) -> PolicyLayers:
+        return PolicyLayers(
+            listing=self.by_listing.get(listing.pk),
+            sku=self.by_product.get(listing.product_id) if listing.product_id else None,
+            connection=self.by_connection.get(listing.connection_id),
+            tenant=self.tenant,
+        )
+
+    def apply(self, policy: StockPolicy, values: PolicyValues | None) -> None:
+        """Put (or with ``None``, remove) one policy in the book: used by the simulator."""
+        if policy.listing_id:
+            target, key = self.by_listing, policy.listing_id
+        elif policy.product_id:
+            target, key = self.by_product, policy.product_id
+        elif policy.connection_id:
+            target, key = self.by_connection, policy.connection_id
+        else:
+            self.tenant = values
+            return
+        if values is None:
+            target.pop(key, None)
+        else:
+            target[key] = values
+
+
+@dataclass
+class Context:
+    """The stock picture, policies and warehouse sets for a set of listings."""
+
+    picture: StockPicture
+    policies: PolicyBook
+    warehouses: dict[int, tuple[int, ...]]
+
+    def facts(self, listing: Listing) -> ListingFacts:
+        return ListingFacts(
+            listing_id=listing.pk,
+            connection_id=listing.connection_id,
+            product_id=listing.product_id,
+            active=listing.status == Listing.Status.ACTIVE,
+            warehouse_ids=self.warehouses.get(listing.connection_id, ()),
+        )
+
+    def availability(self, listing: Listing) -> Availability:
+        return listing_availability(
+            self.picture, self.policies.layers(listing), self.facts(listing)
+        )
+
+
+def warehouse_sets(tenant_id: int, connection_ids: set[int]) -> dict[int, tuple[int, ...]]:
+    """Active warehouses serving each connection, by priority; no links = all active ones."""
+    links: dict[int, list[int]] = defaultdict(list)
+    rows = (
+        ConnectionWarehouse.objects.filter(connection_id__in=connection_ids, warehouse__active=True)
+        .order_by("priority", "warehouse_id")
+        .values_list("connection_id", "warehouse_id")
+    )
+    for connection_id, warehouse_id in rows:
+        links[connection_id].append(warehouse_id)
+    unlinked = connection_ids - links.keys()
+    if unlinked:
+        everything = tuple(
+            Warehouse.objects.filter(tenant_id=tenant_id, active=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        links.update({connection_id: list(everything) for connection_id in unlinked})
+    return {connection_id: tuple(ids) for connection_id, ids in links.items()}
+
+
+def policy_book(tenant_id: int, listings: Sequence[Listing]) -> PolicyBook:
+    connection_ids = {listing.connection_id for listing in listings}
+    product_ids = {listing.product_id for listing in listings if listing.product_id}
+    scope = (
+        Q(connection__isnull=True, product__isnull=True, listing__isnull=True)
+        | Q(connection_id__in=connection_ids)
+        | Q(product_id__in=product_ids)
+        | Q(listing_id__in=[listing.pk for listing in listings])
+    )
+    book = PolicyBook(None, {}, {}, {})
+    for policy in StockPolicy.objects.filter(scope, tenant_id=tenant_id):
+        book.apply(policy, policy_values(policy))
+    return book
+
+
+def load_context(tenant_id: int, listings: Sequence[Listing]) -> Context:
+    """Everything ``listing_availability`` needs for ``listings``, in five queries."""
+    product_ids = {listing.product_id for listing in listings if listing.product_id}
+    components: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for bundle_id, component_id, quantity in BundleComponent.objects.filter(
+        bundle_id__in=product_ids
+    ).values_list("bundle_id", "component_id", "quantity"):
+        components[bundle_id].append((component_id, quantity))
+    stocked = product_ids | {c for parts in components.values() for c, _ in parts}
+    available = {
+        (product_id, warehouse_id): on_hand - reserved
+        for product_id, warehouse_id, on_hand, reserved in StockLevel.objects.filter(
+            product_id__in=stocked
+        ).values_list("product_id", "warehouse_id", "on_hand", "reserved")
+    }
+    picture = StockPicture(
+        at=timezone.now(),
+        available=available,
+        components={bundle: tuple(parts) for bundle, parts in components.items()},
+    )
+    connection_ids = {listing.connection_id for listing in listings}
+    return Context(
+        picture, policy_book(tenant_id, listings), warehouse_sets(tenant_id, connection_ids)
+    )
+
+
+def update_rows(model: type[Model], columns: Sequence[str], rows: Iterable[Sequence]) -> None:
+    """``UPDATE ... SET columns WHERE id = ?`` for many rows in one executemany.
+
+    Much cheaper than ``bulk_update``'s CASE expressions for thousands of rows; each row is
+    ``(*values, pk)``.
+    """
+    quote = db_connection.ops.quote_name
+    assignments = ", ".join(f"{quote(column)} = %s" for column in columns)
+    sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {quote('id')} = %s"
+    with db_connection.cursor() as cursor:
+        cursor.executemany(sql, list(rows))
+
+
+def apply_targets(listings: Sequence[Listing], targets: dict[int, int | None]) -> list[Listing]:
+    """Store new targets; a listing whose target moved away from what was last pushed
+    becomes pending with its version bumped. Returns the listings that changed."""
+    changed = []
+    for listing in listings:
+        target = targets[listing.pk]
+        if target == listing.target_qty:
+            continue
+        listing.target_qty = target
+        listing.push_version += 1
+        in_sync = target is None or target == listing.last_pushed_qty
+        listing.push_state = Listing.PushState.IN_SYNC if in_sync else Listing.PushState.PENDING
+        changed.append(listing)
+    now = timezone.now()
+    update_rows(
+        Listing,
+        ("target_qty", "push_state", "push_version", "updated_at"),
+        ((x.target_qty, x.push_state, x.push_version, now, x.pk) for x in changed),
+    )
+    return changed
+
+
+def recompute(tenant_id: int, listing_filter: Q) -> list[Listing]:
+    """Recompute the targets of the tenant's listings matching ``listing_filter``.
+
+    On PostgreSQL the listings are locked first (in id order), so two transactions that
+    changed different components of one bundle recompute it one after the other and the
+    later one sees the earlier one's stock. SQLite serializes writers anyway.
+    """
+    changed: list[Listing] = []
+    with transaction.atomic():
+        matching = Listing.objects.filter(listing_filter, tenant_id=tenant_id).order_by("pk")
+        last = 0
+        while True:
+            chunk = list(
+                matching.filter(pk__gt=last).select_for_update().only(*LISTING_FIELDS)[:CHUNK]
+            )
+            if not chunk:
+                break
+            last = chunk[-1].pk
+            context = load_context(tenant_id, chunk)
+            targets = {listing.pk: context.availability(listing).quantity for listing in chunk}
+            changed.extend(apply_targets(chunk, targets))
+    return changed
+
+
+def affected_by_products(product_ids: Iterable[int]) -> Q:
+    """Listings of these products and of every bundle that contains one of them."""
+    ids = set(product_ids)
+    bundles = BundleComponent.objects.filter(component_id__in=ids).values("bundle_id")
+    return Q(product_id__in=ids) | Q(product_id__in=bundles)
+
+
+def recompute_products(tenant_id: int, product_ids: Iterable[int]) -> list[Listing]:
+    """Recompute every listing whose target depends on these products' stock."""
+    return recompute(tenant_id, affected_by_products(product_ids))
