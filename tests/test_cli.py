@@ -117,6 +117,18 @@ def test_manage_runs_djangos_commands(db, capsys):
     assert "no issues" in capsys.readouterr().out
 
 
+def test_up_and_web_refuse_a_port_in_use_with_exit_code_2(capsys):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+
+        assert main(["up", "--port", port]) == 2
+        assert main(["web", "--port", port]) == 2
+
+    assert f"Cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
+
+
 # --- omni up: the real process tree -------------------------------------------------------
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import socket
 import sys
 from collections.abc import Callable, Sequence
 
@@ -49,6 +50,19 @@ def base_url(host: str, port: int) -> str:
     """The URL a person on this machine opens; a wildcard bind is reached via loopback."""
     shown = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
     return f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Fail at once with a clear message, rather than after gunicorn's bind retries."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise Conflict(
+                f"Cannot listen on {host}:{port} ({exc.strerror}); choose another --port."
+            ) from exc
 
 
 def web_child(host: str, port: int, workers: int, threads: int) -> Child:
@@ -107,6 +121,7 @@ def release_database() -> None:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
+    check_port_free(args.host, args.port)
     setup_django()
     migrate()
     url = base_url(args.host, args.port)
@@ -120,6 +135,7 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 
 def cmd_web(args: argparse.Namespace) -> int:
+    check_port_free(args.host, args.port)
     setup_django()
     release_database()
     return supervise([web_child(args.host, args.port, args.workers, args.threads)])
