@@ -94,8 +94,14 @@ def mount_routers() -> None:
     from omnichannel.api.health import router as health_router
     from omnichannel.catalog.api import listings_router, products_router
     from omnichannel.channels.api import router as connections_router
-    from omnichannel.inventory.api import warehouses_router
+    from omnichannel.inventory.api import stock_router, warehouses_router
+    from omnichannel.inventory.policy_api import (
+        availability_router,
+        policies_router,
+        simulate_router,
+    )
     from omnichannel.notifications.api import events_router, webhooks_router
+    from omnichannel.orders.api import router as orders_router
     from omnichannel.tenants.api import clients_router, tenants_router
 
     api.add_router("/v1/health", health_router)
@@ -104,7 +110,12 @@ def mount_routers() -> None:
     api.add_router("/v1/warehouses", warehouses_router)
     api.add_router("/v1/products", products_router)
     api.add_router("/v1/listings", listings_router)
+    api.add_router("/v1/listings", availability_router)
+    api.add_router("/v1/stock", stock_router)
+    api.add_router("/v1/stock", simulate_router)
+    api.add_router("/v1/stock-policies", policies_router)
     api.add_router("/v1/connections", connections_router)
+    api.add_router("/v1/orders", orders_router)
     api.add_router("/v1/events", events_router)
     api.add_router("/v1/webhooks", webhooks_router)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
@@ -15,6 +16,7 @@ from omnichannel.api.scoping import get_owned, owned, tenant_of
 from omnichannel.catalog import services
 from omnichannel.catalog.models import Listing, Product
 from omnichannel.channels.models import Connection
+from omnichannel.inventory.targets import recompute_listing
 
 products_router = Router(tags=["products"])
 listings_router = Router(tags=["listings"])
@@ -231,5 +233,7 @@ def patch_listing(request: HttpRequest, listing_id: int, payload: ListingPatch) 
         listing.product = services.product_by_sku(listing.tenant, sku) if sku else None
     for field, value in data.items():
         setattr(listing, field, value)
-    listing.save()
+    with transaction.atomic():
+        listing.save()
+        recompute_listing(listing)
     return listing

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from omnichannel.catalog.models import BundleComponent, Listing, Product
 from omnichannel.channels.models import Connection
 from omnichannel.errors import Conflict, NotFound, Unprocessable
+from omnichannel.inventory.targets import recompute_listing, recompute_products
 from omnichannel.tenants.models import Tenant
 
 
@@ -45,6 +46,7 @@ def set_bundle_components(bundle: Product, components: list[tuple[str, int]]) ->
         BundleComponent(bundle=bundle, component=component, quantity=quantity)
         for component, quantity in resolved
     )
+    recompute_products(bundle.tenant_id, [bundle.pk])
 
 
 @transaction.atomic
@@ -78,9 +80,11 @@ def create_listing(connection: Connection, fields: dict[str, Any], sku: str | No
     product = product_by_sku(connection.tenant, sku) if sku else None
     try:
         with transaction.atomic():
-            return Listing.objects.create(
+            listing = Listing.objects.create(
                 tenant=connection.tenant, connection=connection, product=product, **fields
             )
+            recompute_listing(listing)
+            return listing
     except IntegrityError as exc:
         raise Conflict(
             "This channel item is already listed on the connection.",

@@ -124,7 +124,7 @@ class References:
         for code in codes:
             if code not in self.warehouses:
                 message = f"No warehouse '{code}'."
-                errors.add(index, Unprocessable, "stock.unknown_warehouse", message, code=code)
+                errors.add(index, Unprocessable, "stock.unknown_warehouse", message, warehouse=code)
                 ok = False
         return ok
 

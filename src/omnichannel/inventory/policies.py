@@ -129,7 +129,9 @@ def simulate(
         for policy, _ in proposals:
             listing_filter |= governed(policy)
     listings = list(
-        Listing.objects.filter(listing_filter, tenant_id=tenant_id).order_by("pk")[:1000]
+        Listing.objects.filter(listing_filter, tenant_id=tenant_id)
+        .select_related("product")
+        .order_by("pk")[:1000]
     )
     context = load_context(tenant_id, listings)
     for policy, removed in proposals:

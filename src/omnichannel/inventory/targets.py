@@ -245,3 +245,9 @@ def affected_by_products(product_ids: Iterable[int]) -> Q:
 def recompute_products(tenant_id: int, product_ids: Iterable[int]) -> list[Listing]:
     """Recompute every listing whose target depends on these products' stock."""
     return recompute(tenant_id, affected_by_products(product_ids))
+
+
+def recompute_listing(listing: Listing) -> None:
+    """Recompute one listing (created, mapped or its status changed) and refresh it."""
+    recompute(listing.tenant_id, Q(pk=listing.pk))
+    listing.refresh_from_db(fields=["target_qty", "push_state", "push_version", "updated_at"])
