@@ -4,7 +4,7 @@ import threading
 
 import pytest
 from django.db import connection as db_connection
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from omnichannel.inventory.models import Reservation, StockLevel
@@ -139,11 +139,23 @@ def test_a_pos_sale_takes_stock_at_once(world):
     )
     placed = services.ingest(world.pos, sale).order
     assert placed.status == "completed"
-    assert on_hand(world.sby, world.tee) == 4  # completed at first sight: history, no effect
-    sale = order(external_id="POS-2", type=OrderType.POS, lines=[("TEE", 1)])
-    services.ingest(world.pos, sale)
     assert on_hand(world.sby, world.tee) == 3
     assert reserved(world.sby, world.tee) == 0
+
+
+def test_an_order_first_seen_shipped_still_takes_its_stock(world):
+    services.ingest(world.shopee, order(status=OrderStatus.SHIPPED, lines=[("TEE", 2)]))
+    assert (on_hand(world.jkt, world.tee), reserved(world.jkt, world.tee)) == (8, 0)
+
+
+def test_a_held_order_shipped_by_the_channel_takes_its_stock_when_released(world):
+    held = services.ingest(world.shopee, order(lines=[("TEE", 50)])).order
+    services.ingest(world.shopee, order(status=OrderStatus.SHIPPED, lines=[("TEE", 50)], minutes=3))
+    held.refresh_from_db()
+    assert (held.status, held.status_before_hold) == ("on_hold", "shipped")
+    stock(world.sby, world.tee, 50)
+    assert services.release(held).status == "shipped"
+    assert (on_hand(world.sby, world.tee), reserved(world.sby, world.tee)) == (0, 0)
 
 
 def test_an_order_fulfilled_by_the_marketplace_consumes_stock(world):
@@ -169,7 +181,10 @@ CHANNEL_STORY = [
 ]
 
 
-@settings(max_examples=25, deadline=None)
+# The factory builds a fresh world (own tenant) for every example.
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.permutations(range(len(CHANNEL_STORY))), st.booleans())
 def test_any_order_of_the_same_updates_ends_in_the_same_state(world_factory, permutation, cancel):
     """Webhooks and pulls arrive in any order; the outcome must not depend on it."""

@@ -7,33 +7,10 @@ components), unless its rule says stock does not matter. No candidate → the or
 
 from __future__ import annotations
 
-from collections import Counter
-
-from omnichannel.catalog.models import BundleComponent, Product
-from omnichannel.inventory.models import ConnectionWarehouse, StockLevel, Warehouse
+from omnichannel.catalog.models import Product
+from omnichannel.inventory.models import ConnectionWarehouse, Warehouse
+from omnichannel.inventory.services import can_supply
 from omnichannel.orders.models import Order, RoutingRule
-
-
-def stock_needs(lines: list[tuple[Product, int]]) -> Counter[int]:
-    """Units needed per stocked product id, bundles expanded into their components."""
-    needs: Counter[int] = Counter()
-    components: dict[int, list[tuple[int, int]]] = {}
-    for component in BundleComponent.objects.filter(bundle__in=[p for p, _ in lines]):
-        components.setdefault(component.bundle_id, []).append(
-            (component.component_id, component.quantity)
-        )
-    for product, quantity in lines:
-        for product_id, per_unit in components.get(product.pk, [(product.pk, 1)]):
-            needs[product_id] += per_unit * quantity
-    return needs
-
-
-def can_fill(warehouse: Warehouse, needs: Counter[int]) -> bool:
-    if warehouse.allow_negative_stock:
-        return True
-    levels = StockLevel.objects.filter(warehouse=warehouse, product_id__in=needs)
-    free = {level.product_id: level.on_hand - level.reserved for level in levels}
-    return all(free.get(product_id, 0) >= quantity for product_id, quantity in needs.items())
 
 
 def rule_matches(rule: RoutingRule, order: Order, categories: set[str]) -> bool:
@@ -57,8 +34,7 @@ def candidates(order: Order, products: list[Product]) -> list[tuple[Warehouse, b
 
 
 def choose_warehouse(order: Order, lines: list[tuple[Product, int]]) -> Warehouse | None:
-    needs = stock_needs(lines)
     for warehouse, needs_stock in candidates(order, [p for p, _ in lines]):
-        if not needs_stock or can_fill(warehouse, needs):
+        if not needs_stock or can_supply(warehouse, lines):
             return warehouse
     return None

@@ -161,9 +161,7 @@ def place(order: Order, reported: str) -> None:
     order.status = reported
     if reported == S.CANCELLED:
         order.cancelled_by = order.cancelled_by or CancelledBy.CHANNEL
-    elif reported in lifecycle.CONSUMED:
-        pass  # handed over before we knew of it (history import): no stock effect
-    else:
+    elif reported != S.RETURNED:  # a return first seen has nothing left to take
         allocate(order)
     order.save()
     emit(order.tenant, "order.created", "order", order.pk, order_data(order))
@@ -185,7 +183,7 @@ def allocate(order: Order) -> bool:
         with transaction.atomic():
             for line in lines:
                 stock.reserve(line, warehouse, line.quantity)
-            if consumes_at_once(order):
+            if consumes_at_once(order) or underlying_status(order) in lifecycle.CONSUMED:
                 for line in lines:
                     stock.consume(line)
     except DomainError:
@@ -233,20 +231,23 @@ def apply_channel_update(order: Order, incoming: UnifiedOrder, raw: dict | None)
 def move(order: Order, target: str, cancelled_by: str = "", reason: str = "") -> None:
     """Change the underlying status with its stock effect, save, and write the event."""
     before = underlying_status(order)
-    if target == S.CANCELLED:
+    if target in (S.CANCELLED, S.RETURNED):
         for line in order.lines.all():
             stock.release(line)
-        order.status, order.status_before_hold, order.hold_reason = S.CANCELLED, "", ""
+        order.status, order.status_before_hold, order.hold_reason = target, "", ""
+    if target == S.CANCELLED:
         order.cancelled_at = order.cancelled_at or timezone.now()
         order.cancelled_by = cancelled_by or order.cancelled_by
         order.cancel_reason = reason or order.cancel_reason
         order.cancel_requested = False
+    elif target == S.RETURNED:
+        pass
+    elif order.status == S.ON_HOLD:
+        order.status_before_hold = target  # the stock effect waits for the release
     elif target in lifecycle.CONSUMED and before in lifecycle.OPEN:
         for line in order.lines.all():
             stock.consume(line)
-        order.status, order.status_before_hold, order.hold_reason = target, "", ""
-    elif order.status == S.ON_HOLD:
-        order.status_before_hold = target
+        order.status = target
     else:
         order.status = target
     order.save()
