@@ -155,6 +155,9 @@ class InboundWebhook(models.Model):
     state = models.CharField(max_length=10, choices=State.choices, default=State.RECEIVED)
     attempts = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(
+        null=True, blank=True, help_text="Not processed before then (a retry's backoff or a lease)"
+    )
     received_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
 
@@ -162,7 +165,10 @@ class InboundWebhook(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["channel", "dedup_key"], name="unique_inbound_webhook")
         ]
-        indexes = [models.Index(fields=["state", "received_at"])]
+        indexes = [
+            models.Index(fields=["state", "received_at"]),
+            models.Index(fields=["state", "next_attempt_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.channel} push {self.dedup_key[:12]} ({self.state})"
