@@ -187,6 +187,12 @@ class SyncState(models.Model):
     last_error = models.TextField(blank=True)
     runs = models.PositiveIntegerField(default=0)
     failures = models.PositiveIntegerField(default=0)
+    running_until = models.DateTimeField(
+        null=True, blank=True, help_text="A run holds the job until then (one run at a time)"
+    )
+    rerun_requested = models.BooleanField(
+        default=False, help_text="Asked for while running: the running one goes round again"
+    )
 
     class Meta:
         constraints = [
