@@ -4,10 +4,12 @@ reconciliation keep what the channel shows in step."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import connection as db_connection
 from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from omnichannel.catalog.models import Listing
 from omnichannel.catalog.services import set_bundle_components
@@ -15,6 +17,7 @@ from omnichannel.inventory import outbox, services
 from omnichannel.inventory.models import StockPolicy, StockPush
 from omnichannel.inventory.policies import delete_policy, save_policy
 from omnichannel.inventory.targets import recompute_products
+from omnichannel.inventory.tasks import sweep_preorders, sweep_targets
 
 
 def fresh(listing: Listing) -> Listing:
@@ -170,3 +173,23 @@ def test_recompute_needs_the_same_queries_for_5_or_50_listings(
     for connection in connections[5:]:
         listing(connection, shirt), listing(connection, kit)
     assert queries() == few
+
+
+def test_the_sweep_ends_pre_orders_and_fixes_stale_targets(
+    tenant, move, warehouse, product, shop, listing
+):
+    w1, shirt = warehouse(), product("SHIRT")
+    connection = shop()
+    on_shop = listing(connection, shirt)
+    move("inbound", w1, shirt, 3)
+    save_policy(
+        StockPolicy(tenant=tenant, listing=on_shop),
+        {"preorder_quantity": 40, "preorder_until": timezone.now() + timedelta(days=1)},
+    )
+    assert fresh(on_shop).target_qty == 40
+    StockPolicy.objects.filter(listing=on_shop).update(preorder_until=timezone.now())
+    assert sweep_preorders() == 1
+    assert fresh(on_shop).target_qty == 3
+    Listing.objects.filter(pk=on_shop.pk).update(target_qty=99)
+    assert sweep_targets() == {connection.pk: 1}
+    assert fresh(on_shop).target_qty == 3
