@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from omnichannel.channels.models import ApiCallLog, Connection, RateBucket
+from omnichannel.channels.models import ApiCallLog, ChannelApp, Connection, RateBucket
 from omnichannel.connectors.base import (
     AuthRevoked,
     Connector,
@@ -71,12 +71,16 @@ class DatabaseRateLimiter:
 
 
 class ApiCallLogRecorder:
-    def __init__(self, connection: Connection) -> None:
+    """Writes each call to ApiCallLog: a connection's calls, or (before a connection exists,
+    while authorizing a shop) a tenant's calls with no connection."""
+
+    def __init__(self, connection: Connection | None, tenant_id: int | None = None) -> None:
         self.connection = connection
+        self.tenant_id = connection.tenant_id if connection is not None else tenant_id
 
     def record(self, call: CallRecord) -> None:
         ApiCallLog.objects.create(
-            tenant_id=self.connection.tenant_id,
+            tenant_id=self.tenant_id,
             connection=self.connection,
             method=call.method,
             endpoint=call.endpoint[:300],
@@ -155,16 +159,41 @@ def connector_settings(connection: Connection) -> ConnectorSettings:
 
 
 def connector_for(connection: Connection, *, http_transport=None) -> Connector:  # noqa: ANN001
-    """The connector of a connection, wired to the shared budget, the token lock and the log."""
+    """The connector of a connection, wired to the shared budget, the token lock and the log.
+
+    Token refreshes go through a twin connector whose transport has no token provider: a
+    refresh call must never try to refresh (or wait for the refresh lease it holds) first.
+    """
     config = connector_settings(connection)
+    limiter = DatabaseRateLimiter(connection, settings.OMNI_CHANNEL_RATES.get(connection.channel))
+    recorder = ApiCallLogRecorder(connection)
+
+    def transport() -> Transport:
+        return Transport(
+            config.api_base_url,
+            rate_limiter=limiter,
+            recorder=recorder,
+            http_transport=http_transport,
+        )
+
+    connector = build_connector(config, transport())
+    refresher = build_connector(config, transport())
+    connector.transport.token_provider = ConnectionTokenProvider(connection, refresher)
+    return connector
+
+
+def app_connector(app: ChannelApp, tenant_id: int, *, http_transport=None) -> Connector:  # noqa: ANN001
+    """A connector for the app alone (no shop yet): authorization links and code exchange.
+    Its calls are logged for the tenant that is authorizing."""
+    config = ConnectorSettings(
+        channel=app.channel,
+        api_base_url=app.api_base_url,
+        credentials=app.credentials or {},
+        region=app.region or None,
+    )
     transport = Transport(
         config.api_base_url,
-        rate_limiter=DatabaseRateLimiter(
-            connection, settings.OMNI_CHANNEL_RATES.get(connection.channel)
-        ),
-        recorder=ApiCallLogRecorder(connection),
+        recorder=ApiCallLogRecorder(None, tenant_id),
         http_transport=http_transport,
     )
-    connector = build_connector(config, transport)
-    transport.token_provider = ConnectionTokenProvider(connection, connector)
-    return connector
+    return build_connector(config, transport)
