@@ -64,6 +64,8 @@ def deliver_due(now: datetime | None = None) -> int:
         .select_related("event", "subscription")
         .order_by("next_attempt_at", "event__sequence")[:BATCH]
     )
+    if not due:
+        return 0
     attempted = 0
     with httpx.Client(timeout=settings.OMNI_WEBHOOK_TIMEOUT) as http:
         for delivery in due:

@@ -72,11 +72,10 @@ def emit(
 
 def owe(event: Event, subscriptions: Iterable[WebhookSubscription]) -> None:
     now = timezone.now()
-    WebhookDelivery.objects.bulk_create(
-        [WebhookDelivery(subscription=s, event=event, next_attempt_at=now) for s in subscriptions],
-        ignore_conflicts=True,
-    )
-    transaction.on_commit(schedule_delivery)
+    owed = [WebhookDelivery(subscription=s, event=event, next_attempt_at=now) for s in subscriptions]
+    if owed:
+        WebhookDelivery.objects.bulk_create(owed, ignore_conflicts=True)
+        transaction.on_commit(schedule_delivery)
 
 
 def schedule_delivery() -> None:

@@ -6,7 +6,6 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
@@ -16,10 +15,9 @@ from omnichannel.api.pagination import Page, paginate
 from omnichannel.api.scoping import get_owned, owned
 from omnichannel.channels.models import DIRECT_CHANNELS, Connection
 from omnichannel.errors import Conflict, Unprocessable
-from omnichannel.inventory.models import Reservation
 from omnichannel.orders import services
-from omnichannel.orders.models import CancelledBy, Order, OrderLine, OrderStatus
-from omnichannel.orders.schemas import OrderOut
+from omnichannel.orders.models import CancelledBy, Order, OrderStatus
+from omnichannel.orders.schemas import OrderOut, with_details
 from omnichannel.unified import orders as unified
 
 router = Router(tags=["orders"])
@@ -64,14 +62,6 @@ class OrderFilters(Schema):
     sku: str | None = None
     placed_after: datetime | None = None
     placed_before: datetime | None = None
-
-
-def with_details(orders: QuerySet[Order]) -> QuerySet[Order]:
-    return orders.select_related("warehouse").prefetch_related(
-        Prefetch("lines", OrderLine.objects.select_related("product")),
-        Prefetch("lines__reservations", Reservation.objects.all()),
-        "shipments",
-    )
 
 
 def unified_order(payload: OrderIn, connection: Connection) -> unified.UnifiedOrder:

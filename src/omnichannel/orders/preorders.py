@@ -13,6 +13,11 @@ from omnichannel.orders.models import OrderLine
 
 def preorder_listings(lines: list[OrderLine], now: datetime) -> list[Listing]:
     """The lines' listings whose pre-order is running now (most specific policy wins)."""
+    tenant_ids = {line.listing.tenant_id for line in lines if line.listing}
+    if not StockPolicy.objects.filter(
+        tenant_id__in=tenant_ids, preorder_quantity__isnull=False
+    ).exists():
+        return []  # the common case, in one query
     running = []
     for line in lines:
         if line.listing is None:

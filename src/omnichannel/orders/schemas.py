@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+from django.db.models import Prefetch, QuerySet
 from ninja import Schema
 
+from omnichannel.inventory.models import Reservation
 from omnichannel.orders.models import Order, OrderLine
 
 
@@ -97,6 +99,16 @@ class OrderOut(Schema):
         return list(obj.shipments.all())
 
 
+def with_details(orders: QuerySet[Order]) -> QuerySet[Order]:
+    """Everything ``OrderOut`` reads, in a fixed number of queries whatever the line count."""
+    return orders.select_related("warehouse").prefetch_related(
+        Prefetch("lines", OrderLine.objects.select_related("product")),
+        Prefetch("lines__reservations", Reservation.objects.all()),
+        "shipments",
+    )
+
+
 def order_data(order: Order) -> dict:
     """The order as JSON-ready data: what events carry and the API returns."""
-    return OrderOut.from_orm(order).model_dump(mode="json")
+    fresh = with_details(Order.objects.filter(pk=order.pk)).get()
+    return OrderOut.from_orm(fresh).model_dump(mode="json")

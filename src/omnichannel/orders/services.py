@@ -116,24 +116,28 @@ def create_order(connection: Connection, incoming: UnifiedOrder, raw: dict | Non
         raw=raw or {},
         **header_values(incoming),
     )
+    lines = []
     for line in incoming.lines:
         listing, product = map_line(
             connection, line.external_item_id, line.external_variant_id, line.channel_sku
         )
-        OrderLine.objects.create(
-            order=order,
-            external_line_id=line.external_line_id,
-            channel_sku=line.channel_sku or "",
-            product=product,
-            listing=listing,
-            external_item_id=line.external_item_id or "",
-            external_variant_id=line.external_variant_id or "",
-            name=line.name,
-            variant_name=line.variant_name or "",
-            quantity=line.quantity,
-            unit_price=line.unit_price or 0,
-            paid_price=line.paid_price if line.paid_price is not None else line.unit_price or 0,
+        lines.append(
+            OrderLine(
+                order=order,
+                external_line_id=line.external_line_id,
+                channel_sku=line.channel_sku or "",
+                product=product,
+                listing=listing,
+                external_item_id=line.external_item_id or "",
+                external_variant_id=line.external_variant_id or "",
+                name=line.name,
+                variant_name=line.variant_name or "",
+                quantity=line.quantity,
+                unit_price=line.unit_price or 0,
+                paid_price=line.paid_price if line.paid_price is not None else line.unit_price or 0,
+            )
         )
+    OrderLine.objects.bulk_create(lines)
     return order
 
 
@@ -164,9 +168,10 @@ def place(order: Order, reported: str) -> None:
     elif reported != S.RETURNED:  # a return first seen has nothing left to take
         allocate(order)
     order.save()
-    emit(order.tenant, "order.created", "order", order.pk, order_data(order))
+    data = order_data(order)
+    emit(order.tenant, "order.created", "order", order.pk, data)
     if order.status == S.ON_HOLD:
-        emit(order.tenant, "order.on_hold", "order", order.pk, order_data(order))
+        emit(order.tenant, "order.on_hold", "order", order.pk, data)
 
 
 def allocate(order: Order) -> bool:

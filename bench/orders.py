@@ -1,0 +1,96 @@
+"""Manual orders per second through the API, with reservation and listing recompute.
+
+    python bench/orders.py                        # SQLite
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/test python bench/orders.py
+
+Each order goes through the whole stack: auth, idempotency, ingest, routing, reservation,
+the recompute of every listing of its SKUs (5 shops list each SKU), and its events.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+from common import median, percentile, rate, setup_django  # noqa: E402
+
+ORDERS = int(os.environ.get("BENCH_ORDERS", "600"))
+SKUS = 50
+SHOPS_PER_SKU = 5
+
+
+def build_world():  # noqa: ANN201 - returns (client, token, manual connection id)
+    from django.test import Client
+
+    from omnichannel.catalog.models import Listing, Product
+    from omnichannel.channels.models import Connection
+    from omnichannel.inventory.models import ConnectionWarehouse, StockLevel, Warehouse
+    from omnichannel.tenants.models import SCOPES, Tenant
+    from omnichannel.tenants.services import create_client
+
+    tenant = Tenant.objects.create(name="bench")
+    _, token = create_client(tenant, "bench", list(SCOPES))
+    warehouse = Warehouse.objects.create(tenant=tenant, code="WH", name="Bench")
+    products = [
+        Product.objects.create(tenant=tenant, sku=f"SKU-{n}", name=f"Product {n}")
+        for n in range(SKUS)
+    ]
+    StockLevel.objects.bulk_create(
+        StockLevel(tenant=tenant, warehouse=warehouse, product=p, on_hand=10_000_000)
+        for p in products
+    )
+    manual = Connection.objects.create(
+        tenant=tenant, channel="manual", name="Manual", external_shop_id="manual"
+    )
+    shops = [manual] + [
+        Connection.objects.create(
+            tenant=tenant, channel="shopee", name=f"Shop {n}", external_shop_id=f"shop-{n}"
+        )
+        for n in range(SHOPS_PER_SKU - 1)
+    ]
+    for shop in shops:
+        ConnectionWarehouse.objects.create(connection=shop, warehouse=warehouse)
+        Listing.objects.bulk_create(
+            Listing(tenant=tenant, connection=shop, product=p, external_item_id=p.sku)
+            for p in products
+        )
+    return Client(), token, manual.pk
+
+
+def main() -> None:
+    database = setup_django()
+    client, token, connection_id = build_world()
+    headers = {"Authorization": f"Bearer {token}"}
+    numbers = itertools.count()
+    print(f"# bench/orders.py — {database}, {ORDERS} orders per case")
+    print("| lines per order | orders/s | p50 ms | p99 ms |")
+    print("| --- | --- | --- | --- |")
+    for lines in (1, 5):
+
+        def place() -> None:
+            n = next(numbers)
+            body = {
+                "connection_id": connection_id,
+                "external_id": f"B-{n}",
+                "lines": [
+                    {"sku": f"SKU-{(n + k) % SKUS}", "quantity": 1, "unit_price": "10.00"}
+                    for k in range(lines)
+                ],
+            }
+            response = client.post(
+                "/api/v1/orders", body, content_type="application/json", headers=headers
+            )
+            assert response.status_code == 201, response.content
+
+        per_second, durations = rate(ORDERS, place)
+        print(
+            f"| {lines} | {per_second:,.0f} | {median(durations) * 1000:.1f} "
+            f"| {percentile(durations, 0.99) * 1000:.1f} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
