@@ -70,7 +70,7 @@ def main() -> None:
     print("| --- | --- | --- | --- |")
     for lines in (1, 5):
 
-        def place() -> None:
+        def place(lines: int = lines) -> None:
             n = next(numbers)
             body = {
                 "connection_id": connection_id,

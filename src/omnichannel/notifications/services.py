@@ -72,7 +72,9 @@ def emit(
 
 def owe(event: Event, subscriptions: Iterable[WebhookSubscription]) -> None:
     now = timezone.now()
-    owed = [WebhookDelivery(subscription=s, event=event, next_attempt_at=now) for s in subscriptions]
+    owed = [
+        WebhookDelivery(subscription=s, event=event, next_attempt_at=now) for s in subscriptions
+    ]
     if owed:
         WebhookDelivery.objects.bulk_create(owed, ignore_conflicts=True)
         transaction.on_commit(schedule_delivery)
