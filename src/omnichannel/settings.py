@@ -170,6 +170,9 @@ OMNI_API_RATE_PER_MINUTE = int(os.environ.get("OMNI_API_RATE_PER_MINUTE", "1200"
 # channels/transport.py); e.g. {"shopee": {"stock": 10, "orders": 10, "catalog": 5}}.
 OMNI_CHANNEL_RATES: dict[str, dict[str, float]] = {}
 OMNI_WEBHOOK_TIMEOUT = float(os.environ.get("OMNI_WEBHOOK_TIMEOUT", "10"))
+# This service's address as channels reach it (push signatures cover the full URL; set it
+# when a proxy changes the scheme or host), e.g. https://omni.example.com
+OMNI_PUBLIC_URL = os.environ.get("OMNI_PUBLIC_URL", "")
 OMNI_PAGE_SIZE_DEFAULT = 50
 OMNI_PAGE_SIZE_MAX = 500
 

@@ -1,0 +1,178 @@
+"""The push receiver: verified, stored once before the answer, processed into orders."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from omnichannel.channels import webhooks
+from omnichannel.channels.models import InboundWebhook
+from omnichannel.connectors.shopee.webhooks import push_signature
+from omnichannel.inventory.models import Reservation
+from omnichannel.orders.models import Order, OrderStatus
+from omnichannel.sandbox.shopee import lifecycle
+
+# Real commits: processing is queued on commit, as in production.
+pytestmark = pytest.mark.django_db(transaction=True)
+State = InboundWebhook.State
+
+
+def push_body(shop_id: int, order_sn: str, status: str = "READY_TO_SHIP", at: int = 1) -> bytes:
+    """An order status push as Shopee sends it (compact JSON)."""
+    envelope = {
+        "data": {"ordersn": order_sn, "status": status, "update_time": 1_700_000_000 + at},
+        "shop_id": shop_id,
+        "code": 3,
+        "timestamp": 1_700_000_000 + at,
+    }
+    return json.dumps(envelope, separators=(",", ":")).encode()
+
+
+def post_push(app, body: bytes, key: str | None = None):
+    """POST a push to our receiver signed for the URL the test client is served at."""
+    path = f"/hooks/shopee/{app.pk}"
+    signature = push_signature(
+        key or app.credentials["partner_key"], f"http://testserver{path}", body
+    )
+    return Client().post(
+        path, body, content_type="application/json", headers={"Authorization": signature}
+    )
+
+
+def test_a_signed_push_is_stored_before_the_answer_and_a_redelivery_is_not_stored_again(
+    demo_world, shopee_app
+):
+    order_sn = demo_world.sandbox.order(("DEMO-MUG", 1))
+    body = push_body(demo_world.sandbox.shop_id, order_sn)
+
+    first = post_push(shopee_app, body)
+    again = post_push(shopee_app, body)
+
+    assert first.status_code == 200 and first.json()["stored"] == 1
+    assert again.status_code == 200 and again.json() == {"ok": True, "stored": 0, "duplicates": 1}
+    (row,) = InboundWebhook.objects.all()
+    assert row.connection == demo_world.shop and row.body == body.decode()
+    assert row.headers["authorization"]
+
+
+def test_a_push_with_a_wrong_signature_is_refused_and_nothing_is_stored(demo_world, shopee_app):
+    body = push_body(demo_world.sandbox.shop_id, "2401010000001")
+
+    answer = post_push(shopee_app, body, key="not-the-partner-key")
+
+    assert answer.status_code == 401
+    assert answer.json()["error"]["code"] == "webhook.bad_signature"
+    assert not InboundWebhook.objects.exists()
+
+
+def test_a_push_signed_for_another_url_is_refused(demo_world, shopee_app):
+    body = push_body(demo_world.sandbox.shop_id, "2401010000001")
+    signature = push_signature(
+        shopee_app.credentials["partner_key"], "https://elsewhere.example/hook", body
+    )
+
+    answer = Client().post(
+        f"/hooks/shopee/{shopee_app.pk}",
+        body,
+        content_type="application/json",
+        headers={"Authorization": signature},
+    )
+
+    assert answer.status_code == 401
+    assert not InboundWebhook.objects.exists()
+
+
+def test_a_push_for_an_unknown_app_is_not_found(db):
+    answer = Client().post("/hooks/shopee/999", b"{}", content_type="application/json")
+
+    assert answer.status_code == 404
+    assert answer.json()["error"]["code"] == "webhook.unknown_app"
+
+
+def test_a_push_for_a_shop_we_do_not_serve_is_kept_but_ignored(demo_world, shopee_app):
+    answer = post_push(shopee_app, push_body(999_999, "2401010000001"))
+
+    assert answer.status_code == 200
+    (row,) = InboundWebhook.objects.all()
+    assert row.state == State.IGNORED and "999999" in row.error
+
+
+def test_an_order_push_becomes_the_order_with_its_stock_reserved(demo_world, shopee_app):
+    order_sn = demo_world.sandbox.order(("DEMO-MUG", 2))
+
+    post_push(shopee_app, push_body(demo_world.sandbox.shop_id, order_sn))
+
+    order = Order.objects.get(connection=demo_world.shop, external_id=order_sn)
+    assert order.status == OrderStatus.READY_TO_PROCESS
+    (reservation,) = Reservation.objects.filter(order_line__order=order)
+    assert reservation.quantity == 2 and reservation.warehouse == demo_world.warehouse
+    assert InboundWebhook.objects.get().state == State.PROCESSED
+
+
+def test_a_push_whose_order_cannot_be_read_is_kept_failed_and_retried_later(demo_world, shopee_app):
+    order_sn = demo_world.sandbox.order(("DEMO-MUG", 1))
+    demo_world.sim.inject_fault(
+        "server_error", count=20, path="/api/v2/order/get_order_detail", status=503
+    )
+
+    assert post_push(shopee_app, push_body(demo_world.sandbox.shop_id, order_sn)).status_code == 200
+
+    row = InboundWebhook.objects.get()
+    assert row.state == State.FAILED and row.attempts == 1
+    assert "remote_unavailable" in row.error and row.next_attempt_at > timezone.now()
+    assert webhooks.process_due() == 0  # not before its backoff
+    assert not Order.objects.exists()
+
+    demo_world.sim.faults.clear()
+    InboundWebhook.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now())
+    assert webhooks.process_due() == 1
+
+    row.refresh_from_db()
+    assert row.state == State.PROCESSED and row.attempts == 1
+    assert Order.objects.get(external_id=order_sn).status == OrderStatus.READY_TO_PROCESS
+
+
+def test_a_row_that_keeps_failing_gives_up_after_the_last_attempt(demo_world, shopee_app):
+    order_sn = demo_world.sandbox.order(("DEMO-MUG", 1))
+    demo_world.sim.inject_fault(
+        "server_error", count=1000, path="/api/v2/order/get_order_detail", status=503
+    )
+    post_push(shopee_app, push_body(demo_world.sandbox.shop_id, order_sn))
+
+    for _ in range(webhooks.MAX_ATTEMPTS - 1):
+        InboundWebhook.objects.update(next_attempt_at=timezone.now())
+        webhooks.process_due()
+
+    row = InboundWebhook.objects.get()
+    assert row.state == State.FAILED and row.attempts == webhooks.MAX_ATTEMPTS
+    assert row.next_attempt_at is None
+    assert webhooks.retry_now([row]) == 1
+
+
+def test_duplicate_and_out_of_order_pushes_make_one_order_in_the_channels_final_state(
+    demo_world, shopee_app
+):
+    sandbox = demo_world.sandbox
+    order_sn = sandbox.order(("DEMO-MUG", 1))
+    paid = push_body(sandbox.shop_id, order_sn, "READY_TO_SHIP", at=1)
+    asked = push_body(sandbox.shop_id, order_sn, "IN_CANCEL", at=2)
+    cancelled = push_body(sandbox.shop_id, order_sn, "CANCELLED", at=3)
+    post_push(shopee_app, paid)
+    assert Reservation.objects.filter(state="open").count() == 1
+
+    demo_world.sim.buyer_cancel(order_sn)
+    with demo_world.sim.state.lock:
+        lifecycle.answer_buyer_cancellation(
+            demo_world.sim, demo_world.sim.state.orders[order_sn], True
+        )
+    for body in (cancelled, asked, paid, cancelled):  # late, out of order, and twice
+        assert post_push(shopee_app, body).status_code == 200
+
+    (order,) = Order.objects.filter(external_id=order_sn)
+    assert order.status == OrderStatus.CANCELLED
+    assert not Reservation.objects.filter(order_line__order=order, state="open").exists()
+    assert InboundWebhook.objects.count() == 3
+    assert set(InboundWebhook.objects.values_list("state", flat=True)) == {State.PROCESSED}
