@@ -94,6 +94,8 @@ def mount_routers() -> None:
     from omnichannel.api.health import router as health_router
     from omnichannel.catalog.api import listings_router, products_router
     from omnichannel.channels.api import router as connections_router
+    from omnichannel.fulfillment.api import pickup_rules_router, shipments_router
+    from omnichannel.fulfillment.returns_api import router as returns_router
     from omnichannel.inventory.api import stock_router, warehouses_router
     from omnichannel.inventory.policy_api import (
         availability_router,
@@ -116,6 +118,9 @@ def mount_routers() -> None:
     api.add_router("/v1/stock-policies", policies_router)
     api.add_router("/v1/connections", connections_router)
     api.add_router("/v1/orders", orders_router)
+    api.add_router("/v1/pickup-rules", pickup_rules_router)
+    api.add_router("/v1/shipments", shipments_router)
+    api.add_router("/v1/returns", returns_router)
     api.add_router("/v1/events", events_router)
     api.add_router("/v1/webhooks", webhooks_router)
 
