@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 
 from omnichannel.catalog.models import BundleComponent, Product
 from omnichannel.errors import Conflict, DomainError, Unprocessable
@@ -101,12 +102,11 @@ class References:
 
     @classmethod
     def load(cls, tenant: Tenant, skus: set[str], codes: set[str]) -> References:
-        products = {p.sku: p for p in Product.objects.filter(tenant=tenant, sku__in=skus)}
-        bundles = set(
-            BundleComponent.objects.filter(
-                bundle_id__in=[p.pk for p in products.values()]
-            ).values_list("bundle_id", flat=True)
+        rows = Product.objects.filter(tenant=tenant, sku__in=skus).annotate(
+            has_components=Exists(BundleComponent.objects.filter(bundle=OuterRef("pk")))
         )
+        products = {product.sku: product for product in rows}
+        bundles = {product.pk for product in products.values() if product.has_components}
         warehouses = {w.code: w for w in Warehouse.objects.filter(tenant=tenant, code__in=codes)}
         return cls(products, warehouses, bundles)
 

@@ -44,12 +44,13 @@ def locked_levels(tenant_id: int, pairs: Iterable[Pair]) -> dict[Pair, StockLeve
 def write_levels(levels: Iterable[StockLevel]) -> None:
     """Save levels returned by ``locked_levels``: new ones inserted, the others updated."""
     levels = list(levels)
+    existing = [level for level in levels if level.pk is not None]
     StockLevel.objects.bulk_create([level for level in levels if level.pk is None])
     now = timezone.now()
     update_rows(
         StockLevel,
         ("on_hand", "reserved", "updated_at"),
-        ((level.on_hand, level.reserved, now, level.pk) for level in levels if level.pk),
+        ((level.on_hand, level.reserved, now, level.pk) for level in existing),
     )
 
 

@@ -7,7 +7,7 @@ from typing import Literal
 
 from django.db.models import Q
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from pydantic import AwareDatetime, model_validator
 
 from omnichannel.api.auth import scope

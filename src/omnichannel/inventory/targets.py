@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.db import connection as db_connection
 from django.db import transaction
 from django.db.models import Model, Q
+from django.dispatch import Signal
 from django.utils import timezone
 
 from omnichannel.catalog.models import BundleComponent, Listing
@@ -30,6 +31,10 @@ from omnichannel.inventory.availability import (
 from omnichannel.inventory.models import ConnectionWarehouse, StockLevel, StockPolicy, Warehouse
 
 CHUNK = 1000
+
+#: Sent (inside the changing transaction) with ``connection_ids`` whose listings just became
+#: pending; the channels app schedules their stock drains for after the commit.
+listings_pending = Signal()
 LISTING_FIELDS = (
     "id",
     "tenant_id",
@@ -185,8 +190,10 @@ def update_rows(model: type[Model], columns: Sequence[str], rows: Iterable[Seque
     quote = db_connection.ops.quote_name
     assignments = ", ".join(f"{quote(column)} = %s" for column in columns)
     sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {quote('id')} = %s"
-    with db_connection.cursor() as cursor:
-        cursor.executemany(sql, list(rows))
+    rows = list(rows)
+    if rows:
+        with db_connection.cursor() as cursor:
+            cursor.executemany(sql, rows)
 
 
 def apply_targets(listings: Sequence[Listing], targets: dict[int, int | None]) -> list[Listing]:
@@ -208,6 +215,9 @@ def apply_targets(listings: Sequence[Listing], targets: dict[int, int | None]) -
         ("target_qty", "push_state", "push_version", "updated_at"),
         ((x.target_qty, x.push_state, x.push_version, now, x.pk) for x in changed),
     )
+    pending = {x.connection_id for x in changed if x.push_state == Listing.PushState.PENDING}
+    if pending:
+        listings_pending.send(sender=Listing, connection_ids=pending)
     return changed
 
 
@@ -219,20 +229,20 @@ def recompute(tenant_id: int, listing_filter: Q) -> list[Listing]:
     later one sees the earlier one's stock. SQLite serializes writers anyway.
     """
     changed: list[Listing] = []
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         matching = Listing.objects.filter(listing_filter, tenant_id=tenant_id).order_by("pk")
         last = 0
         while True:
             chunk = list(
                 matching.filter(pk__gt=last).select_for_update().only(*LISTING_FIELDS)[:CHUNK]
             )
-            if not chunk:
-                break
-            last = chunk[-1].pk
-            context = load_context(tenant_id, chunk)
-            targets = {listing.pk: context.availability(listing).quantity for listing in chunk}
-            changed.extend(apply_targets(chunk, targets))
-    return changed
+            if chunk:
+                last = chunk[-1].pk
+                context = load_context(tenant_id, chunk)
+                targets = {x.pk: context.availability(x).quantity for x in chunk}
+                changed.extend(apply_targets(chunk, targets))
+            if len(chunk) < CHUNK:
+                return changed
 
 
 def affected_by_products(product_ids: Iterable[int]) -> Q:
