@@ -146,31 +146,6 @@ def create_rule(request: HttpRequest, payload: PickupRuleIn) -> Status:
     return Status(201, save_rule(apply_fields(rule, payload)))
 
 
-@pickup_rules_router.get(
-    "/{rule_id}", response=PickupRuleOut, auth=scope("orders:read"), summary="Get a pickup rule"
-)
-def get_rule(request: HttpRequest, rule_id: int) -> PickupRule:
-    return get_owned(PickupRule, request, rule_id)
-
-
-@pickup_rules_router.patch(
-    "/{rule_id}",
-    response=PickupRuleOut,
-    auth=scope("orders:write"),
-    summary="Change a pickup rule",
-)
-def patch_rule(request: HttpRequest, rule_id: int, payload: PickupRuleFields) -> PickupRule:
-    return save_rule(apply_fields(get_owned(PickupRule, request, rule_id), payload))
-
-
-@pickup_rules_router.delete(
-    "/{rule_id}", response={204: None}, auth=scope("orders:write"), summary="Delete a pickup rule"
-)
-def delete_rule(request: HttpRequest, rule_id: int) -> Status:
-    get_owned(PickupRule, request, rule_id).delete()
-    return Status(204, None)
-
-
 class OfferedSlotIn(Schema):
     id: str = Field(examples=["1772762400"])
     start: AwareDatetime
@@ -201,6 +176,7 @@ class SimulateOut(Schema):
     reasons: list[str]
 
 
+# Before "/{rule_id}", which would otherwise take "simulate" for an id.
 @pickup_rules_router.post(
     "/simulate",
     response=SimulateOut,
@@ -228,6 +204,31 @@ def simulate(request: HttpRequest, payload: SimulateIn) -> dict:
         "ready_at": ready_at,
         **choice.__dict__,
     }
+
+
+@pickup_rules_router.get(
+    "/{rule_id}", response=PickupRuleOut, auth=scope("orders:read"), summary="Get a pickup rule"
+)
+def get_rule(request: HttpRequest, rule_id: int) -> PickupRule:
+    return get_owned(PickupRule, request, rule_id)
+
+
+@pickup_rules_router.patch(
+    "/{rule_id}",
+    response=PickupRuleOut,
+    auth=scope("orders:write"),
+    summary="Change a pickup rule",
+)
+def patch_rule(request: HttpRequest, rule_id: int, payload: PickupRuleFields) -> PickupRule:
+    return save_rule(apply_fields(get_owned(PickupRule, request, rule_id), payload))
+
+
+@pickup_rules_router.delete(
+    "/{rule_id}", response={204: None}, auth=scope("orders:write"), summary="Delete a pickup rule"
+)
+def delete_rule(request: HttpRequest, rule_id: int) -> Status:
+    get_owned(PickupRule, request, rule_id).delete()
+    return Status(204, None)
 
 
 # --- shipments -------------------------------------------------------------------------
