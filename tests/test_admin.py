@@ -32,12 +32,14 @@ from omnichannel.channels.models import (
     SyncState,
 )
 from omnichannel.errors import Unauthorized
-from omnichannel.fulfillment.models import Return, ReturnLine, Shipment
+from omnichannel.fulfillment.models import PickupRule, Return, ReturnLine, Shipment
 from omnichannel.inventory.models import (
     ConnectionWarehouse,
     Reservation,
     StockLevel,
     StockMovement,
+    StockPolicy,
+    StockPush,
     Warehouse,
 )
 from omnichannel.notifications.models import Event, WebhookDelivery, WebhookSubscription
@@ -208,6 +210,8 @@ def world(tenant: Tenant) -> World:
         occurred_at=timezone.now(),
         content_hash="0" * 64,
     )
+    StockPolicy.objects.create(tenant=tenant, product=shirt, safety_stock=2)
+    StockPush.objects.create(tenant=tenant, listing=listing, value=12, version=1)
     order = Order.objects.create(
         tenant=tenant,
         connection=connection,
@@ -233,6 +237,7 @@ def world(tenant: Tenant) -> World:
         tenant=tenant, order_line=line, warehouse=warehouse, product=shirt, quantity=2
     )
     Shipment.objects.create(tenant=tenant, order=order, carrier="Flash", tracking_number="TH123")
+    PickupRule.objects.create(tenant=tenant, warehouse=warehouse, name="BKK1 pickups")
     return_request = Return.objects.create(tenant=tenant, order=order, external_id="R-1")
     ReturnLine.objects.create(
         return_request=return_request, product=shirt, sku="TSHIRT-BLK-M", quantity=1
