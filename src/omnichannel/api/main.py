@@ -12,6 +12,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.docs import Redoc
 
 from omnichannel.api.envelope import domain_error_response, error_response
+from omnichannel.connectors.errors import ConnectorError
 from omnichannel.errors import DomainError
 
 logger = logging.getLogger("omnichannel.api")
@@ -40,6 +41,13 @@ api = NinjaAPI(
 @api.exception_handler(DomainError)
 def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return domain_error_response(request, exc)
+
+
+@api.exception_handler(ConnectorError)
+def on_connector_error(request: HttpRequest, exc: ConnectorError) -> HttpResponse:
+    from omnichannel.channels.errors import as_domain_error
+
+    return domain_error_response(request, as_domain_error(exc))
 
 
 @api.exception_handler(NinjaValidationError)
@@ -93,7 +101,9 @@ def mount_routers() -> None:
     """Each app owns its router; the URL prefixes are decided here, in one place."""
     from omnichannel.api.health import router as health_router
     from omnichannel.catalog.api import listings_router, products_router
+    from omnichannel.channels.api import apps_router, publishing_router
     from omnichannel.channels.api import router as connections_router
+    from omnichannel.channels.fulfillment_api import router as channel_fulfillment_router
     from omnichannel.fulfillment.api import pickup_rules_router, shipments_router
     from omnichannel.fulfillment.returns_api import router as returns_router
     from omnichannel.inventory.api import stock_router, warehouses_router
@@ -117,7 +127,10 @@ def mount_routers() -> None:
     api.add_router("/v1/stock", simulate_router)
     api.add_router("/v1/stock-policies", policies_router)
     api.add_router("/v1/connections", connections_router)
+    api.add_router("/v1/channel-apps", apps_router)
+    api.add_router("/v1/listings", publishing_router)
     api.add_router("/v1/orders", orders_router)
+    api.add_router("/v1/orders", channel_fulfillment_router)
     api.add_router("/v1/pickup-rules", pickup_rules_router)
     api.add_router("/v1/shipments", shipments_router)
     api.add_router("/v1/returns", returns_router)

@@ -14,9 +14,7 @@ functions through the API.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -30,8 +28,10 @@ from omnichannel.connectors.base import (
     require,
 )
 from omnichannel.errors import Conflict, Unprocessable
-from omnichannel.fulfillment.models import PickupRule, Shipment
-from omnichannel.fulfillment.pickup import choose_slot, most_specific, offered_from_channel
+from omnichannel.fulfillment import labels
+from omnichannel.fulfillment import services as shipments
+from omnichannel.fulfillment.models import Shipment
+from omnichannel.fulfillment.pickup import offered_from_channel
 from omnichannel.orders.models import Order
 from omnichannel.orders.models import OrderStatus as S
 from omnichannel.orders.services import IngestResult
@@ -71,90 +71,79 @@ def _check_arrangeable(order: Order) -> None:
         raise Conflict("The shipment is already arranged.", code="shipment.already_arranged")
 
 
-def rule_for(order: Order) -> PickupRule | None:
-    """The most specific active pickup rule for the order's shop and warehouse."""
-    rules = PickupRule.objects.filter(tenant_id=order.tenant_id, active=True)
-    return most_specific(rules, order.connection_id, order.warehouse_id)
-
-
-def choose_pickup(
-    order: Order, options: ShippingOptions, now: datetime
-) -> tuple[PickupAddress, str | None, list[str]]:
-    """The address and offered slot to book, by the order's pickup rule (or the channel's
-    earliest slot when the tenant has no rule), with the reasons."""
+def pickup_address(options: ShippingOptions) -> PickupAddress:
+    """The channel's default pickup address of the shop (or its first one)."""
     if not options.pickup_addresses:
         raise Unprocessable(
             "The channel offers no pickup for this order.", code="pickup.not_offered"
         )
-    address = next((a for a in options.pickup_addresses if a.is_default), None)
-    address = address or options.pickup_addresses[0]
-    rule = rule_for(order)
-    if rule is None:
-        slot = min(address.slots, key=lambda s: (s.date is None, s.date), default=None)
-        return address, slot.id if slot else None, ["no pickup rule: the earliest offered slot"]
-    choice = choose_slot(rule, now, offered_from_channel(address.slots))
-    if choice.source == "none":
-        raise Conflict(
-            "None of the channel's pickup slots fits the pickup rule.",
-            code="pickup.no_slot",
-            details={"reasons": choice.reasons},
-        )
-    return address, choice.slot_id, choice.reasons
+    default = next((a for a in options.pickup_addresses if a.is_default), None)
+    return default or options.pickup_addresses[0]
 
 
-def request_pickup(order: Order, slot_id: str | None = None) -> Shipment:
-    """Arrange a courier pickup on the channel: the slot the rule picks from those offered
-    (or ``slot_id``), then record the shipment with its tracking number and label."""
+def arrange(order: Order, mode: str | None = None, slot_id: str | None = None) -> Shipment:
+    """Arrange the order's shipment on the channel: pickup in the slot its pickup rule picks
+    from the channel's offered ones (or ``slot_id``), or drop-off; ``mode`` None lets the
+    rule decide. Our shipment records the choice with its reasons, the tracking number and
+    the channel's label; our order status follows the channel's."""
     _check_arrangeable(order)
     connector = channel_connector(order, "fulfillment")
     assert isinstance(connector, Fulfilling)
     options = connector.shipping_options(order.external_id)
-    address, chosen, reasons = choose_pickup(order, options, timezone.now())
-    if slot_id:
-        chosen, reasons = slot_id, ["slot given by the caller"]
-    connector.ship(
-        order.external_id, ShipRequest(pickup_address_id=address.id, pickup_slot_id=chosen)
+    shipment = order.shipments.filter(status__in=OPEN_SHIPMENT).first()
+    shipment = shipment or shipments.create_shipment(order)
+    offered = pickup_address(options) if mode != Mode.DROPOFF and options.pickup_addresses else None
+    choice = shipments.plan_pickup(
+        shipment, timezone.now(), offered_from_channel(offered.slots) if offered else None
     )
-    slot = next((s for s in address.slots if s.id == chosen), None)
-    pickup_slot = {
-        "id": chosen,
-        "date": slot.date.isoformat() if slot and slot.date else None,
-        "text": slot.text if slot else None,
-        "address_id": address.id,
-        "reasons": reasons,
-    }
-    return _arranged(order, connector, Mode.PICKUP, pickup_slot)
-
-
-def request_dropoff(order: Order, branch_id: str | None = None) -> Shipment:
-    """Arrange a drop-off: the seller hands the parcel in at a branch of the courier."""
-    _check_arrangeable(order)
-    connector = channel_connector(order, "fulfillment")
-    assert isinstance(connector, Fulfilling)
-    connector.ship(order.external_id, ShipRequest(dropoff=True, dropoff_branch_id=branch_id))
-    return _arranged(order, connector, Mode.DROPOFF, None)
-
-
-def _arranged(order: Order, connector: Connector, mode: str, pickup_slot: dict | None) -> Shipment:
-    """Record the arrangement the channel accepted, then follow its status and get the label."""
-    assert isinstance(connector, Fulfilling)
-    with transaction.atomic():
-        shipment = order.shipments.filter(status=Shipment.Status.PENDING).first() or Shipment(
-            tenant_id=order.tenant_id, order=order
+    mode = mode or choice.mode
+    if mode == Mode.PICKUP:
+        address = offered or pickup_address(options)
+        if slot_id is None and choice.source == "none":
+            raise Conflict(
+                "None of the channel's pickup slots fits the pickup rule.",
+                code="pickup.no_slot",
+                details={"reasons": choice.reasons},
+            )
+        request = ShipRequest(
+            pickup_address_id=address.id, pickup_slot_id=slot_id or choice.slot_id
         )
+    else:
+        request = ShipRequest(dropoff=True)
+    connector.ship(order.external_id, request)
+    return _arranged(shipment, connector, mode, slot_id)
+
+
+def request_pickup(order: Order, slot_id: str | None = None) -> Shipment:
+    """A courier pickup, in the rule's slot among those offered (or ``slot_id``)."""
+    return arrange(order, Mode.PICKUP, slot_id)
+
+
+def request_dropoff(order: Order) -> Shipment:
+    """A drop-off: the seller hands the parcel in at the courier."""
+    return arrange(order, Mode.DROPOFF)
+
+
+def _arranged(shipment: Shipment, connector: Connector, mode: str, slot_id: str | None) -> Shipment:
+    """Record the arrangement the channel accepted, then follow its status and get the label."""
+    with transaction.atomic():
+        shipment = Shipment.objects.select_for_update().select_related("order").get(pk=shipment.pk)
         shipment.logistics_mode = mode
-        shipment.pickup_slot = pickup_slot
         shipment.status = Shipment.Status.ARRANGED
-        shipment.save()
-    refresh_from_channel(order, connector)
+        if slot_id and shipment.pickup_slot:
+            shipment.pickup_slot = {**shipment.pickup_slot, "id": slot_id, "source": "caller"}
+        shipment.save(update_fields=["logistics_mode", "status", "pickup_slot", "updated_at"])
+        shipments.announce(shipment)
+    refresh_from_channel(shipment.order, connector)
     # The channel has arranged it: a slow tracking number or label must not undo that;
     # both are fetched again on demand (GET …/label) or by the next push.
     try:
         update_tracking(shipment, connector)
-        store_label(shipment, connector)
+        fetch_label(shipment, connector)
     except ConnectorError as exc:
         logger.warning(
-            "tracking or label not yet available", extra={"order": order.pk, "error": str(exc)}
+            "tracking or label not yet available",
+            extra={"order": shipment.order_id, "error": str(exc)},
         )
     return shipment
 
@@ -173,35 +162,32 @@ def update_tracking(shipment: Shipment, connector: Connector) -> Shipment:
     assert isinstance(connector, Fulfilling)
     tracking = connector.tracking(shipment.order.external_id, shipment.external_package_id or None)
     if tracking.tracking_number and tracking.tracking_number != shipment.tracking_number:
-        shipment.tracking_number = tracking.tracking_number
-        shipment.save(update_fields=["tracking_number"])
+        with transaction.atomic():
+            shipment.tracking_number = tracking.tracking_number
+            shipment.save(update_fields=["tracking_number", "updated_at"])
+            shipments.announce(shipment)
     return shipment
 
 
-def store_label(shipment: Shipment, connector: Connector | None = None) -> Shipment:
-    """Fetch the channel's shipping label and store it on the shipment."""
+def fetch_label(shipment: Shipment, connector: Connector | None = None) -> Shipment:
+    """Fetch the channel's shipping label and store it on the shipment (served by
+    ``GET /api/v1/shipments/{id}/label``)."""
     connector = connector or channel_connector(shipment.order, "fulfillment")
     assert isinstance(connector, Fulfilling)
     label = connector.label(shipment.order.external_id, shipment.external_package_id or None)
-    extension = "pdf" if "pdf" in label.content_type else "bin"
-    shipment.label.save(
-        f"{shipment.order.channel}-{shipment.order.external_id}.{extension}",
-        ContentFile(label.content),
-        save=True,
-    )
-    return shipment
+    return labels.store_label(shipment, label.content)
 
 
 def label_of(order: Order) -> Shipment:
     """The order's arranged shipment with its label, fetched from the channel if missing."""
-    shipment = order.shipments.exclude(status=Shipment.Status.PENDING).order_by("-pk").first()
+    shipment = order.shipments.exclude(status__in=OPEN_SHIPMENT).order_by("-pk").first()
     if shipment is None:
         raise Conflict(
             "Arrange the shipment (pickup or drop-off) before asking for its label.",
             code="shipment.not_arranged",
         )
     if not shipment.label:
-        store_label(shipment)
+        fetch_label(shipment)
     return shipment
 
 
@@ -256,7 +242,4 @@ def auto_fulfill(order_id: int) -> Shipment | None:
         or order.shipments.exclude(status__in=OPEN_SHIPMENT).exists()
     ):
         return None
-    rule = rule_for(order)
-    if rule is not None and rule.mode == PickupRule.Mode.DROPOFF:
-        return request_dropoff(order)
-    return request_pickup(order)
+    return arrange(order)
