@@ -193,3 +193,17 @@ def test_the_sweep_ends_pre_orders_and_fixes_stale_targets(
     Listing.objects.filter(pk=on_shop.pk).update(target_qty=99)
     assert sweep_targets() == {connection.pk: 1}
     assert fresh(on_shop).target_qty == 3
+
+
+def test_the_admin_action_recomputes_and_re_pushes_selected_products(
+    tenant, product, shop, listing, admin_client
+):
+    shirt = product("SHIRT")
+    on_shop = listing(shop(), shirt)
+    Listing.objects.filter(pk=on_shop.pk).update(last_pushed_qty=0, push_state="in_sync")
+    response = admin_client.post(
+        "/admin/catalog/product/",
+        {"action": "recompute_and_repush", "_selected_action": [shirt.pk]},
+    )
+    assert response.status_code == 302
+    assert fresh(on_shop).push_state == "pending"
