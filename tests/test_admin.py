@@ -38,6 +38,8 @@ from omnichannel.inventory.models import (
     Reservation,
     StockLevel,
     StockMovement,
+    StockPolicy,
+    StockPush,
     Warehouse,
 )
 from omnichannel.notifications.models import Event, WebhookDelivery, WebhookSubscription
@@ -208,6 +210,8 @@ def world(tenant: Tenant) -> World:
         occurred_at=timezone.now(),
         content_hash="0" * 64,
     )
+    StockPolicy.objects.create(tenant=tenant, product=shirt, safety_stock=2)
+    StockPush.objects.create(tenant=tenant, listing=listing, value=12, version=1)
     order = Order.objects.create(
         tenant=tenant,
         connection=connection,
