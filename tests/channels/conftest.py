@@ -37,6 +37,16 @@ class Sandbox:
     sim: ShopeeSimulator
     seed: dict
     url: str
+    server: SandboxServer
+
+    def down(self) -> None:
+        """The marketplace is unreachable: its port refuses connections."""
+        self.server.stop()
+
+    def up(self) -> None:
+        """Back on the same address."""
+        self.server.port = int(self.url.rsplit(":", 1)[1])
+        self.server.start()
 
     @property
     def shop_id(self) -> int:
@@ -58,7 +68,7 @@ def sandbox() -> Iterator[Sandbox]:
     sim = ShopeeSimulator(clock=Clock(), push_retry_delays=(0.2, 0.5, 1.0), push_timeout=10.0)
     seed = seed_demo(sim)
     with SandboxServer(sim.app) as server:
-        yield Sandbox(sim, seed, server.url)
+        yield Sandbox(sim, seed, server.url, server)
     sim.close()
     forget_verifiers()
 
