@@ -201,3 +201,25 @@ class SyncState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.connection} {self.job}"
+
+
+class ChannelCategory(models.Model):
+    """A category of a channel app's marketplace, with its attributes: a cache of the
+    channel's tree (refreshed on a schedule) for publishing and browsing."""
+
+    app = models.ForeignKey(ChannelApp, on_delete=models.CASCADE, related_name="categories")
+    external_id = models.CharField(max_length=100)
+    parent_external_id = models.CharField(max_length=100, blank=True)
+    name = models.CharField(max_length=300)
+    leaf = models.BooleanField(default=True, help_text="Only leaf categories take listings")
+    attributes = models.JSONField(default=list, blank=True)
+    refreshed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "channel categories"
+        constraints = [
+            models.UniqueConstraint(fields=["app", "external_id"], name="unique_app_category")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.external_id})"

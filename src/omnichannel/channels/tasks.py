@@ -75,9 +75,7 @@ def sweep_stock_drains(include_errors: bool = False) -> list[int]:
     states = [Listing.PushState.PENDING] + ([Listing.PushState.ERROR] if include_errors else [])
     waiting = Listing.objects.filter(connection=OuterRef("pk"), push_state__in=states)
     ids = list(
-        connections_supporting("stock_push")
-        .filter(Exists(waiting))
-        .values_list("pk", flat=True)
+        connections_supporting("stock_push").filter(Exists(waiting)).values_list("pk", flat=True)
     )
     for connection_id in ids:
         drain_stock_task(connection_id, include_errors)
