@@ -13,7 +13,6 @@ from ninja.openapi.docs import Redoc
 
 from omnichannel.api.envelope import domain_error_response, error_response
 from omnichannel.connectors.errors import ConnectorError
-from omnichannel.connectors.errors import ConnectorError
 from omnichannel.errors import DomainError
 
 logger = logging.getLogger("omnichannel.api")
@@ -42,13 +41,6 @@ api = NinjaAPI(
 @api.exception_handler(DomainError)
 def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return domain_error_response(request, exc)
-
-
-@api.exception_handler(ConnectorError)
-def on_connector_error(request: HttpRequest, exc: ConnectorError) -> HttpResponse:
-    from omnichannel.channels.errors import as_domain_error
-
-    return domain_error_response(request, as_domain_error(exc))
 
 
 @api.exception_handler(ConnectorError)
@@ -110,7 +102,6 @@ def mount_routers() -> None:
     from omnichannel.api.health import router as health_router
     from omnichannel.catalog.api import listings_router, products_router
     from omnichannel.channels.api import apps_router, publishing_router
-    from omnichannel.channels.api import apps_router, publishing_router
     from omnichannel.channels.api import router as connections_router
     from omnichannel.channels.fulfillment_api import router as channel_fulfillment_router
     from omnichannel.fulfillment.api import pickup_rules_router, shipments_router
@@ -130,6 +121,8 @@ def mount_routers() -> None:
     api.add_router("/v1/api-clients", clients_router)
     api.add_router("/v1/warehouses", warehouses_router)
     api.add_router("/v1/products", products_router)
+    # Before listings_router: its "/{listing_id}" would otherwise take "/publish".
+    api.add_router("/v1/listings", publishing_router)
     api.add_router("/v1/listings", listings_router)
     api.add_router("/v1/listings", availability_router)
     api.add_router("/v1/stock", stock_router)
@@ -137,9 +130,6 @@ def mount_routers() -> None:
     api.add_router("/v1/stock-policies", policies_router)
     api.add_router("/v1/connections", connections_router)
     api.add_router("/v1/channel-apps", apps_router)
-    api.add_router("/v1/listings", publishing_router)
-    api.add_router("/v1/channel-apps", apps_router)
-    api.add_router("/v1/listings", publishing_router)
     api.add_router("/v1/orders", orders_router)
     api.add_router("/v1/orders", channel_fulfillment_router)
     api.add_router("/v1/pickup-rules", pickup_rules_router)

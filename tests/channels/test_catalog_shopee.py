@@ -1,0 +1,149 @@
+"""Catalog against the Shopee sandbox: categories cached, items pulled into listings mapped
+by SKU (the rest left for manual mapping, nothing deleted), publishing and listing state."""
+
+from __future__ import annotations
+
+import pytest
+
+from omnichannel.catalog.models import Listing, Product
+from omnichannel.channels.models import ChannelCategory, Connection
+from omnichannel.inventory.models import Warehouse
+
+from .shopee_env import Shopee, authorize, shopee_fixture  # noqa: F401
+
+LOGISTICS = {"logistic_info": [{"logistic_id": 1, "enabled": True}]}
+
+
+@pytest.fixture
+def shop(caller, shopee) -> Connection:
+    return authorize(caller, shopee)
+
+
+def test_categories_are_downloaded_once_with_attributes_and_served_from_the_cache(
+    caller, shop, shopee: Shopee
+):
+    first = caller.get(f"/api/v1/connections/{shop.pk}/categories", leaf="true").json()
+    calls = len(shopee.sim.state.categories)
+    shopee.sim.state.categories = []  # the cache answers now
+
+    again = caller.get(f"/api/v1/connections/{shop.pk}/categories", leaf="true").json()
+
+    assert first == again and calls
+    cases = next(c for c in first["items"] if c["name"] == "Phone Cases")
+    assert cases["parent_id"] == "100001"
+    assert {a["name"] for a in cases["attributes"]} == {"Brand", "Material"}
+    assert ChannelCategory.objects.filter(app=shopee.app, leaf=False).count() == 3
+
+
+def test_a_pull_maps_listings_by_sku_and_leaves_the_rest_for_manual_mapping(caller, shop):
+    Product.objects.create(tenant=caller.tenant, sku="DEMO-MUG", name="Mug")
+
+    pulled = caller.post(f"/api/v1/connections/{shop.pk}/catalog/pull").json()
+
+    assert pulled["ran"] and pulled["counts"]["created"] == 7
+    assert pulled["counts"] == {**pulled["counts"], "mapped": 1, "unmapped": 6, "items": 4}
+    unmapped = caller.get("/api/v1/listings", unmapped="true", connection_id=shop.pk).json()
+    assert "DEMO-TEE-M" in {x["channel_sku"] for x in unmapped["items"]}
+    mug = Listing.objects.get(connection=shop, channel_sku="DEMO-MUG")
+    assert mug.product.sku == "DEMO-MUG" and mug.last_pushed_qty == 40
+
+
+def test_a_second_pull_updates_keeps_manual_mappings_and_never_deletes(caller, shop, shopee):
+    caller.post(f"/api/v1/connections/{shop.pk}/catalog/pull")
+    Product.objects.create(tenant=caller.tenant, sku="MUG-MASTER", name="Mug")
+    mug = Listing.objects.get(connection=shop, channel_sku="DEMO-MUG")
+    assert caller.patch(f"/api/v1/listings/{mug.pk}", {"sku": "MUG-MASTER"}).status_code == 200
+    shopee.sim.state.items.pop(int(mug.external_item_id))  # gone from the channel's pages
+
+    pulled = caller.post(f"/api/v1/connections/{shop.pk}/catalog/pull").json()
+
+    assert pulled["counts"]["created"] == 0 and pulled["counts"]["updated"] == 6
+    mug.refresh_from_db()
+    assert mug.product.sku == "MUG-MASTER" and mug.status == "active"
+    assert Listing.objects.filter(connection=shop).count() == 7
+
+
+def test_publishing_a_product_with_variants_creates_mapped_listings_and_pushes_stock(
+    caller, shop, shopee, django_capture_on_commit_callbacks
+):
+    Warehouse.objects.create(tenant=caller.tenant, code="W1", name="Main")
+    Product.objects.create(
+        tenant=caller.tenant, sku="HOODIE", name="Hoodie", description="Warm.", weight_g=400
+    )
+    for size in ("S", "M"):
+        Product.objects.create(tenant=caller.tenant, sku=f"HOODIE-{size}", name=f"Hoodie {size}")
+    with django_capture_on_commit_callbacks(execute=True):
+        caller.post(
+            "/api/v1/stock/movements",
+            {
+                "movements": [
+                    {
+                        "id": "in-1",
+                        "type": "inbound",
+                        "warehouse": "W1",
+                        "sku": "HOODIE-M",
+                        "quantity": 4,
+                        "occurred_at": "2026-11-01T08:00:00Z",
+                    }
+                ]
+            },
+        )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        published = caller.post(
+            "/api/v1/listings/publish",
+            {
+                "connection_id": shop.pk,
+                "sku": "HOODIE",
+                "category_id": "100040",
+                "attributes": {"100010": ["2"]},
+                "image_ids": ["img-1"],
+                "price": "25.00",
+                "variant_tier_name": "Size",
+                "variants": [
+                    {"sku": "HOODIE-S", "option": "S", "price": "25.00"},
+                    {"sku": "HOODIE-M", "option": "M", "price": "25.00"},
+                ],
+                "channel_data": LOGISTICS,
+            },
+        )
+
+    assert published.status_code == 201, published.json()
+    assert sorted(x["sku"] for x in published.json()) == ["HOODIE-M", "HOODIE-S"]
+    assert shopee.stock("HOODIE-M") == 4 and shopee.stock("HOODIE-S") == 0
+
+    listing_id = published.json()[0]["id"]
+    assert caller.post(f"/api/v1/listings/{listing_id}/deactivate").json()["status"] == "inactive"
+    assert shopee.item("HOODIE-M")["item_status"] == "UNLIST"
+    assert caller.post(f"/api/v1/listings/{listing_id}/activate").json()["status"] == "active"
+    assert shopee.item("HOODIE-M")["item_status"] == "NORMAL"
+
+
+def test_a_channel_refusing_the_draft_answers_in_the_error_envelope(caller, shop):
+    Product.objects.create(tenant=caller.tenant, sku="CASE", name="Case")
+
+    answer = caller.post(
+        "/api/v1/listings/publish",
+        {"connection_id": shop.pk, "sku": "CASE", "category_id": "100017", "price": "5.00"},
+    )
+
+    assert answer.status_code == 422
+    assert answer.json()["error"]["code"] == "channel.invalid_request"
+    assert not Listing.objects.filter(connection=shop).exists()
+
+
+def test_a_channel_without_the_capability_answers_501(caller):
+    manual = Connection.objects.create(
+        tenant=caller.tenant, channel="manual", name="manual", external_shop_id="m"
+    )
+    Product.objects.create(tenant=caller.tenant, sku="CASE", name="Case")
+
+    answer = caller.post(
+        "/api/v1/listings/publish",
+        {"connection_id": manual.pk, "sku": "CASE", "category_id": "1", "price": "5.00"},
+    )
+    pull = caller.post(f"/api/v1/connections/{manual.pk}/catalog/pull")
+
+    for refused in (answer, pull):
+        assert refused.status_code == 501
+        assert refused.json()["error"]["code"] == "capability.unsupported"
