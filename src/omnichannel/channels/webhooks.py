@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Mapping
@@ -48,6 +49,7 @@ ORDER_KINDS = {
 }
 KEPT_HEADERS = ("content-type", "authorization", "user-agent", "x-request-id")
 APP_CACHE_SECONDS = 60.0
+COALESCE_SECONDS = 0.5
 PROCESS_BATCH = 500
 LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 8
@@ -102,8 +104,9 @@ def verifier(app_id: int) -> _AppVerifier:
 
 
 def forget_verifiers() -> None:
-    """Drop cached app connectors (after an app's credentials change, and in tests)."""
+    """Drop cached app connectors and shops (after an app's credentials change, in tests)."""
     _verifiers.clear()
+    _shops.clear()
 
 
 # --- intake --------------------------------------------------------------------------
@@ -155,21 +158,51 @@ def _store(app: _AppVerifier, event: WebhookEvent, headers: dict[str, str], body
     return True
 
 
+_shops: dict[tuple[int, str], tuple[int | None, float]] = {}
+
+
 def _connection_id(app_id: int, shop_id: str | None) -> int | None:
+    """The connection of the app's shop, remembered a minute per process (intake is hot)."""
     if not shop_id:
         return None
-    return (
+    known = _shops.get((app_id, shop_id))
+    if known is not None and time.monotonic() - known[1] < APP_CACHE_SECONDS:
+        return known[0]
+    connection_id = (
         Connection.objects.filter(app_id=app_id, external_shop_id=shop_id)
         .order_by("status", "pk")  # an active one first
         .values_list("pk", flat=True)
         .first()
     )
+    _shops[(app_id, shop_id)] = (connection_id, time.monotonic())
+    return connection_id
+
+
+_enqueue_lock = threading.Lock()
+_next_run = 0.0
 
 
 def _enqueue_processing() -> None:
+    """Queue one processing run for every push committed in the next ``COALESCE_SECONDS``.
+
+    A queue write per push would cost more than the push itself. The run is scheduled
+    ``COALESCE_SECONDS`` ahead, so every push committed before it starts is in its batch;
+    a push that finds a run already scheduled has committed before that run's start.
+    """
+    global _next_run
+    from huey.contrib.djhuey import HUEY
+
     from omnichannel.channels.tasks import process_webhooks_task
 
-    process_webhooks_task()
+    if HUEY.immediate:  # tests and the in-process demo: process now
+        process_webhooks_task()
+        return
+    with _enqueue_lock:
+        now = time.monotonic()
+        if now < _next_run:
+            return
+        _next_run = now + COALESCE_SECONDS
+    process_webhooks_task.schedule(delay=COALESCE_SECONDS)
 
 
 # --- processing ----------------------------------------------------------------------
