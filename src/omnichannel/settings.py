@@ -186,6 +186,10 @@ LOGGING = {
         "django.server": {"level": "WARNING"},
         # Our request log already records every 4xx; keep Django's for server errors only.
         "django.request": {"level": "ERROR"},
+        # httpx logs full URLs, and channel APIs carry tokens and signatures in the query
+        # string; every outbound call is recorded, redacted, in ApiCallLog instead.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
         # Own handler: run_huey adds its plain-text handler only to a logger that has none.
         "huey": {
             "level": "WARNING" if not DEBUG else "INFO",
