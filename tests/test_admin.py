@@ -26,6 +26,7 @@ from omnichannel.catalog.models import BundleComponent, Listing, Product
 from omnichannel.channels.models import (
     ApiCallLog,
     ChannelApp,
+    ChannelCategory,
     Connection,
     InboundWebhook,
     RateBucket,
@@ -178,6 +179,9 @@ def world(tenant: Tenant) -> World:
     ConnectionWarehouse.objects.create(connection=connection, warehouse=warehouse, priority=1)
     RoutingRule.objects.create(tenant=tenant, name="Everything to BKK1", warehouse=warehouse)
     SyncState.objects.create(connection=connection, job="orders.pull", runs=3)
+    ChannelCategory.objects.create(
+        app=app, external_id="100017", name="Phone Cases", refreshed_at=timezone.now()
+    )
     RateBucket.objects.create(
         key=f"{connection.pk}:orders:default", tokens=9.5, updated_at=timezone.now()
     )

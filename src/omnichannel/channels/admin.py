@@ -17,6 +17,7 @@ from django.http import HttpRequest
 from omnichannel.channels.models import (
     ApiCallLog,
     ChannelApp,
+    ChannelCategory,
     Connection,
     InboundWebhook,
     RateBucket,
@@ -257,7 +258,20 @@ class SyncStateAdmin(ReadOnlyAdmin):
         "last_finished_at",
         "runs",
         "failures",
+        "last_error",
+        "running_until",
     )
     list_filter = ("job", "connection__channel", "connection__tenant")
     list_select_related = ("connection",)
     search_fields = ("job", "connection__name", "last_error")
+
+
+# --- ChannelCategory (the cached category tree, refreshed by a job: read-only) ---------------
+
+
+@admin.register(ChannelCategory)
+class ChannelCategoryAdmin(ReadOnlyAdmin):
+    list_display = ("name", "external_id", "parent_external_id", "leaf", "app", "refreshed_at")
+    list_filter = ("leaf", "app")
+    list_select_related = ("app",)
+    search_fields = ("name", "external_id")
