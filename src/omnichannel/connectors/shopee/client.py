@@ -1,7 +1,7 @@
 """Shopee Open Platform v2 I/O: signing, common parameters, the response envelope.
 
 Every call goes through the connection's Transport. Nothing here maps to unified models;
-``mapping.py`` does that, purely.
+the ``mapping`` package does that, purely.
 """
 
 from __future__ import annotations
@@ -10,12 +10,13 @@ import hashlib
 import hmac
 import json
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import httpx
 
+from omnichannel.connectors.base import TimeWindow
 from omnichannel.connectors.errors import InvalidRequest, RateLimited
 from omnichannel.connectors.shopee import vocab
 from omnichannel.connectors.transport import (
@@ -28,6 +29,11 @@ from omnichannel.connectors.transport import (
 )
 
 Params = Sequence[tuple[str, Any]]
+
+# Rate-budget lanes: stock pushes and read-backs must not wait behind bulk catalog work.
+REALTIME = "realtime"
+BULK = "bulk"
+PAGE_SIZE = 100  # the largest page Shopee's list calls give
 
 
 def sign(partner_key: str, base_string: str) -> str:
@@ -207,3 +213,16 @@ class ShopeeClient:
 def csv(values: Iterable[Any]) -> str:
     """Shopee's comma-separated list parameters (order_sn_list, item_id_list)."""
     return ",".join(str(value) for value in values)
+
+
+def json_ready(body: dict) -> dict:
+    """Decimals as JSON numbers: httpx's encoder does not know Decimal."""
+    return json.loads(json.dumps(body, default=float))
+
+
+def check_window(window: TimeWindow, longest: timedelta) -> None:
+    """Refuse a list window Shopee would refuse, before spending a call on it."""
+    if window.end <= window.start:
+        raise InvalidRequest("window end must be after its start")
+    if window.end - window.start > longest:
+        raise InvalidRequest(f"window longer than {longest.days} days; split it")
