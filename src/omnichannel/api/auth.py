@@ -6,37 +6,78 @@ authenticated client and its tenant are then on ``request.auth`` and ``request.t
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection as db_connection
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import HttpBearer
 
 from omnichannel.errors import Forbidden, Throttled, Unauthorized
-from omnichannel.tenants.models import ApiClient, ApiToken, hash_token
+from omnichannel.tenants.models import ApiClient, ApiToken, Tenant, hash_token
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
-def client_for_token(raw: str) -> ApiClient:
-    """The active client a bearer token belongs to, or an ``auth.*`` error saying why not."""
-    token = (
-        ApiToken.objects.select_related("client__tenant").filter(token_hash=hash_token(raw)).first()
+def token_lookup_sql() -> str:
+    """One statement for the token, its client and its tenant (every request runs it).
+
+    Written out instead of an ORM query: Django builds and compiles a query in ~0.4 ms,
+    about ten times the statement's own cost, and this is the fixed cost of every call.
+    Nothing is cached, so a revoked token or a disabled client is refused at once, in
+    every process.
+    """
+    token, client, tenant = (model._meta.db_table for model in (ApiToken, ApiClient, Tenant))
+    return (
+        f"SELECT t.id, t.revoked_at IS NOT NULL, "
+        f"(t.last_used_at IS NULL OR t.last_used_at < %s), "
+        f"c.id, c.tenant_id, c.name, c.scopes, c.active, c.rate_limit_per_minute, "
+        f"n.name, n.active "
+        f"FROM {token} t JOIN {client} c ON c.id = t.client_id "
+        f"JOIN {tenant} n ON n.id = c.tenant_id WHERE t.token_hash = %s"
     )
-    if token is None:
-        raise Unauthorized("The bearer token is not valid.", code="auth.invalid_token")
-    if token.revoked:
-        raise Unauthorized("The bearer token has been revoked.", code="auth.revoked_token")
-    client = token.client
-    if not client.active or not client.tenant.active:
-        raise Unauthorized("The API client or its tenant is disabled.", code="auth.client_disabled")
+
+
+def client_for_token(raw: str) -> ApiClient:
+    """The active client a bearer token belongs to, or an ``auth.*`` error saying why not.
+
+    The client comes with its tenant; fields not read here (``created_at``) are deferred
+    and load on first use.
+    """
     now = timezone.now()
-    if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    stale_before = db_connection.ops.adapt_datetimefield_value(now - LAST_USED_RESOLUTION)
+    with db_connection.cursor() as cursor:
+        cursor.execute(token_lookup_sql(), [stale_before, hash_token(raw)])
+        row = cursor.fetchone()
+    if row is None:
+        raise Unauthorized("The bearer token is not valid.", code="auth.invalid_token")
+    token_id, revoked, stale, client_id, tenant_id, name, scopes, active, limit = row[:9]
+    tenant_name, tenant_active = row[9:]
+    if revoked:
+        raise Unauthorized("The bearer token has been revoked.", code="auth.revoked_token")
+    if not active or not tenant_active:
+        raise Unauthorized("The API client or its tenant is disabled.", code="auth.client_disabled")
+    if stale:
+        ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
+    tenant = Tenant.from_db(
+        db_connection.alias, ["id", "name", "active"], [tenant_id, tenant_name, True]
+    )
+    client = ApiClient.from_db(
+        db_connection.alias,
+        ["id", "tenant_id", "name", "scopes", "active", "rate_limit_per_minute"],
+        [client_id, tenant_id, name, json_value(scopes), True, limit],
+    )
+    client.tenant = tenant
     return client
+
+
+def json_value(value: object) -> object:
+    """A JSON column as read by a plain cursor: text on SQLite, decoded on PostgreSQL."""
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def check_rate(client: ApiClient) -> None:
