@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 
 from omnichannel.catalog.models import Listing, Product
-from omnichannel.channels.models import ChannelCategory, Connection
+from omnichannel.channels import catalog
+from omnichannel.channels.models import ChannelCategory, Connection, SyncState
+from omnichannel.channels.tasks import refresh_categories_task
 from omnichannel.inventory.models import Warehouse
 
 from .shopee_env import Shopee, authorize, shopee_fixture  # noqa: F401
@@ -147,3 +149,74 @@ def test_a_channel_without_the_capability_answers_501(caller):
     for refused in (answer, pull):
         assert refused.status_code == 501
         assert refused.json()["error"]["code"] == "capability.unsupported"
+
+
+def test_the_daily_refresh_replaces_the_apps_categories_and_records_the_run(shop, shopee):
+    catalog.store_categories(shop)
+    shopee.sim.state.categories = [
+        c for c in shopee.sim.state.categories if c["category_id"] != 100_018
+    ] + [
+        {
+            "category_id": 100_050,
+            "parent_category_id": 100_002,
+            "original_category_name": "Teapots",
+            "display_category_name": "Teapots",
+            "has_children": False,
+        }
+    ]
+    shopee.sim.state.attributes[100_050] = shopee.sim.state.attributes[100_030]
+
+    refresh_categories_task.call_local()
+
+    cached = {c.external_id: c for c in ChannelCategory.objects.filter(app=shopee.app)}
+    assert "100018" not in cached
+    assert cached["100050"].name == "Teapots" and cached["100050"].leaf
+    assert {a["name"] for a in cached["100050"].attributes} == {"Brand", "Material"}
+    state = SyncState.objects.get(connection=shop, job=catalog.CATEGORY_JOB)
+    assert state.runs == 1 and state.last_success_at and not state.last_error
+
+
+def test_a_refresh_the_channel_fails_keeps_the_cached_tree_and_records_the_error(shop, shopee):
+    catalog.store_categories(shop)
+    cached = ChannelCategory.objects.filter(app=shopee.app).count()
+    shopee.sim.inject_fault("server_error", count=20, path="/api/v2/product/get_category")
+
+    refresh_categories_task.call_local()
+
+    assert ChannelCategory.objects.filter(app=shopee.app).count() == cached
+    state = SyncState.objects.get(connection=shop, job=catalog.CATEGORY_JOB)
+    assert state.failures == 1 and state.last_error.startswith("remote_unavailable")
+
+
+def test_new_content_goes_to_the_channel_item_and_the_listings_price(caller, shop, shopee):
+    Product.objects.create(tenant=caller.tenant, sku="CASE", name="Case", description="Slim.")
+    published = caller.post(
+        "/api/v1/listings/publish",
+        {
+            "connection_id": shop.pk,
+            "sku": "CASE",
+            "category_id": "100017",
+            "attributes": {"100010": ["1"]},
+            "image_ids": ["img-1"],
+            "price": "5.00",
+            "channel_data": LOGISTICS,
+        },
+    ).json()[0]
+    Product.objects.filter(sku="CASE").update(name="Slim Case")
+
+    answer = caller.put(
+        f"/api/v1/listings/{published['id']}/content",
+        {
+            "category_id": "100017",
+            "attributes": {"100010": ["2"], "100011": ["11"]},
+            "image_ids": ["img-2"],
+            "price": "6.50",
+            "channel_data": LOGISTICS,
+        },
+    )
+
+    assert answer.status_code == 200, answer.json()
+    assert answer.json()["price"] == "6.50"
+    item = shopee.sim.state.items[int(published["external_item_id"])]
+    assert (item.item_name, item.price, item.image_id_list) == ("Slim Case", 6.5, ["img-2"])
+    assert len(item.attribute_list) == 2

@@ -50,6 +50,19 @@ def test_shopee_error_codes_become_typed_errors(code, expected):
     assert vocab.error_class(code) is expected
 
 
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("The return you queried doesn't exist.", NotFound),
+        ("data not exist", NotFound),
+        ("Query return info failed. Please try later.", RemoteUnavailable),
+        ("lack of param", InvalidRequest),
+    ],
+)
+def test_shopees_catch_all_error_data_is_typed_by_its_message(message, expected):
+    assert vocab.error_class("error_data", message) is expected
+
+
 def test_an_error_envelope_is_raised_with_its_code_message_and_request_id():
     connector, recorder, _ = make_connector(
         routes({"/api/v2/order/get_order_list": "error_order_list_invalid_time.json"})

@@ -9,7 +9,7 @@ import pytest
 
 from omnichannel.connectors.shopee import mapping, schemas, vocab
 from omnichannel.connectors.shopee.client import loads
-from omnichannel.unified.catalog import ListingStatus
+from omnichannel.unified.catalog import ListingDraft, ListingStatus, ListingVariantDraft, Product
 from omnichannel.unified.orders import FulfilledBy, HoldReason, OrderStatus
 from omnichannel.unified.returns import ReturnStatus
 from omnichannel.unified.shipments import ShipmentStatus, ShipRequest
@@ -258,3 +258,30 @@ def test_a_return_detail_becomes_a_unified_return():
 )
 def test_return_statuses_map_to_unified_ones(shopee, unified):
     assert vocab.return_status(shopee) is unified
+
+
+def listing_draft(**changes) -> ListingDraft:
+    product = Product(sku="MUG", name="Mug", description="Blue.", weight_g=350)
+    fields = {"product": product, "category_id": "100030", "price": Decimal("9.50")}
+    return ListingDraft(**{**fields, **changes})
+
+
+def test_an_update_sends_content_only_never_stock_price_or_listed_state():
+    body = mapping.update_item_payload(7, listing_draft(active=False, quantity=3))
+
+    assert body["item_id"] == 7 and body["item_name"] == "Mug"
+    assert body["weight"] == Decimal("0.35")
+    assert not {"seller_stock", "original_price", "item_status"} & body.keys()
+
+
+def test_prices_go_to_the_item_or_to_each_model_by_sku():
+    variants = [ListingVariantDraft(sku="MUG-L", option="L", price=Decimal("11"), quantity=0)]
+    models = {"MUG-S": 101, "MUG-L": 102}
+
+    single = mapping.update_price_payload(7, listing_draft(), {})
+    by_sku = mapping.update_price_payload(7, listing_draft(variants=variants), models)
+    every_model = mapping.update_price_payload(7, listing_draft(), models)
+
+    assert single["price_list"] == [{"model_id": 0, "original_price": Decimal("9.50")}]
+    assert by_sku["price_list"] == [{"model_id": 102, "original_price": Decimal("11")}]
+    assert [p["model_id"] for p in every_model["price_list"]] == [101, 102]

@@ -2,81 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from urllib.parse import parse_qs, urlparse
 
-import httpx
 import pytest
 
-from omnichannel.connectors.base import ConnectorSettings, TimeWindow
+from omnichannel.connectors.base import TimeWindow
 from omnichannel.connectors.errors import AuthRevoked
-from omnichannel.connectors.memory import MemoryRecorder
-from omnichannel.connectors.shopee import ShopeeConnector
-from omnichannel.connectors.transport import AccessToken, Transport
-from omnichannel.sandbox.clock import Clock
-from omnichannel.sandbox.server import SandboxServer
-from omnichannel.sandbox.shopee.seed import seed_demo
-from omnichannel.sandbox.shopee.simulator import ShopeeSimulator
-from omnichannel.unified.auth import TokenSet
 from omnichannel.unified.orders import OrderStatus
 from omnichannel.unified.shipments import ShipRequest
 from omnichannel.unified.stock import StockUpdate
 
-
-class ConnectionTokens:
-    """What the Django side does with a row and a lock, in memory: refresh rotates the pair."""
-
-    def __init__(self, tokens: TokenSet) -> None:
-        self.tokens = tokens
-        self.connector: ShopeeConnector | None = None
-        self.refreshes = 0
-
-    def current(self) -> AccessToken:
-        return AccessToken(self.tokens.access_token, self.tokens.access_expires_at)
-
-    def refresh(self) -> AccessToken:
-        self.tokens = self.connector.refresh_tokens(self.tokens.refresh_token)
-        self.refreshes += 1
-        return self.current()
-
-
-@pytest.fixture
-def sandbox() -> Iterator[tuple[ShopeeSimulator, dict, str]]:
-    sim = ShopeeSimulator(clock=Clock())
-    seed = seed_demo(sim)
-    with SandboxServer(sim.app) as server:
-        yield sim, seed, server.url
-    sim.close()
-
-
-def settings(seed: dict, url: str, shop_id: str | None) -> ConnectorSettings:
-    return ConnectorSettings(
-        channel="shopee",
-        api_base_url=url,
-        credentials={"partner_id": str(seed["partner_id"]), "partner_key": seed["partner_key"]},
-        shop_id=shop_id,
-    )
-
-
-def connect(sim: ShopeeSimulator, seed: dict, url: str):
-    """Authorize the demo shop the way the API will: link → seller approves → code → tokens."""
-
-    def clock() -> datetime:
-        return datetime.fromtimestamp(sim.clock.now(), UTC)
-
-    app = ShopeeConnector(settings(seed, url, None), Transport(url, clock=clock))
-    link = app.authorize_url("https://omni.example/callback")
-    approved = httpx.get(f"{link}&sandbox_shop_id={seed['shop_id']}", follow_redirects=False)
-    callback = {k: v[0] for k, v in parse_qs(urlparse(approved.headers["location"]).query).items()}
-    tokens = ConnectionTokens(app.exchange_code(callback))
-    recorder = MemoryRecorder()
-    transport = Transport(
-        url, token_provider=tokens, recorder=recorder, clock=clock, sleep=lambda s: None
-    )
-    connector = ShopeeConnector(settings(seed, url, tokens.tokens.shop_id), transport)
-    tokens.connector = connector
-    return connector, tokens, recorder
+from .shopee_sandbox import connect
 
 
 def test_authorize_pull_catalog_push_stock_and_read_it_back(sandbox):

@@ -117,3 +117,20 @@ def test_concurrent_buyers_over_http_never_oversell(control: httpx.Client, sim: 
     assert sorted(outcomes) == [200] * 8 + [400] * 4  # 8 in stock
     levels = {row["sku"]: row["stock"] for row in sim.stock_levels(DEMO_SHOP_ID)}
     assert levels["DEMO-TEE-L"] == 0
+
+
+def test_a_return_is_opened_accepted_and_shipped_back_through_the_control_api(
+    control: httpx.Client, sim: ShopeeSimulator
+):
+    control.post("/_sandbox/shopee/seed-demo")
+    order = sim.create_order(DEMO_SHOP_ID, [{"sku": "DEMO-MUG", "quantity": 1}], paid=True)
+    order.status = "TO_CONFIRM_RECEIVE"  # delivered; the lifecycle has its own tests
+    opened = control.post("/_sandbox/shopee/returns", json={"order_sn": order.order_sn}).json()
+    path = f"/_sandbox/shopee/returns/{opened['return_sn']}"
+
+    early = control.post(f"{path}/ship", json={"tracking_number": "RN1"})
+    control.post(f"{path}/status", json={"status": "ACCEPTED"})
+    shipped = control.post(f"{path}/ship", json={"tracking_number": "RN1"}).json()
+
+    assert early.status_code == 400 and early.json()["error"] == "control_error"
+    assert (shipped["status"], shipped["tracking_number"]) == ("PROCESSING", "RN1")

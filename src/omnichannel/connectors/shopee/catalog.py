@@ -143,17 +143,39 @@ class ShopeePublishing(Publishing):
         return PublishResult(external_item_id=str(item_id), variant_ids_by_sku=variant_ids)
 
     def update(self, external_item_id: str, draft: ListingDraft) -> PublishResult:
-        body = mapping.add_item_payload(draft)
-        body.pop("seller_stock")  # stock only ever moves through push_stock
-        body["item_id"] = int(external_item_id)
+        """update_item with the content, then update_price: Shopee keeps prices apart.
+
+        Variants are matched to the item's models by SKU; one the item lacks is refused
+        before anything changes (adding variants is a tier change, not an update).
+        """
+        item_id = int(external_item_id)
+        model_ids = {
+            model.model_sku: model.model_id
+            for model in _models(self.client, item_id, "default").model
+        }
+        unknown = sorted(v.sku for v in draft.variants if v.sku not in model_ids)
+        if unknown:
+            raise InvalidRequest(f"item {item_id} has no model with SKU {', '.join(unknown)}")
         self.client.call(
             "POST",
             "/api/v2/product/update_item",
             family="catalog",
-            body=json_ready(body),
+            body=json_ready(mapping.update_item_payload(item_id, draft)),
             safe_to_retry=True,  # setting the same content twice is harmless
         )
-        return PublishResult(external_item_id=external_item_id)
+        raw = self.client.call(
+            "POST",
+            "/api/v2/product/update_price",
+            family="catalog",
+            body=json_ready(mapping.update_price_payload(item_id, draft, model_ids)),
+            safe_to_retry=True,  # absolute prices
+        )
+        for failure in raw.get("failure_list", []):
+            raise InvalidRequest(failure.get("failed_reason", "price refused"))
+        return PublishResult(
+            external_item_id=external_item_id,
+            variant_ids_by_sku={v.sku: str(model_ids[v.sku]) for v in draft.variants},
+        )
 
     def set_active(self, external_item_id: str, active: bool) -> None:
         raw = self.client.call(

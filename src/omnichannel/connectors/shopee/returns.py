@@ -17,7 +17,9 @@ class ShopeeReturnsReading(ReturnsReading):
 
     def list_returns(self, window: TimeWindow, cursor: str | None = None) -> ReturnPage:
         check_window(window, MAX_RETURN_WINDOW)
-        page_no = int(cursor or 1)
+        # page_no counts from 0 (documented default). Starting at 1 would skip the first
+        # page if Shopee counts from 0; starting at 0 costs at most a page read twice.
+        page_no = int(cursor or 0)
         prefix = "create_time" if window.field == "created" else "update_time"
         raw = self.client.call(
             "GET",

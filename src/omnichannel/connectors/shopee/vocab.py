@@ -145,9 +145,10 @@ REMOTE_UNAVAILABLE = {
     "logistics.download_later",
 }
 NOT_FOUND = {"error_not_found", "error_item_not_found", "logistics.order not found"}
+CATCH_ALL = "error_data"
 
 
-def error_class(channel_code: str) -> type[ConnectorError]:
+def error_class(channel_code: str, message: str = "") -> type[ConnectorError]:
     """The typed error for a Shopee ``error`` string. Unknown codes are the caller's fault:
     repeating an unknown refusal is never safe."""
     if channel_code in AUTH_EXPIRED:
@@ -160,13 +161,26 @@ def error_class(channel_code: str) -> type[ConnectorError]:
         return RemoteUnavailable
     if channel_code in NOT_FOUND or channel_code.endswith(("not_found", "not_exist")):
         return NotFound
+    if channel_code == CATCH_ALL:
+        return _catch_all_class(message.lower())
+    return InvalidRequest
+
+
+def _catch_all_class(message: str) -> type[ConnectorError]:
+    """``error_data`` covers a missing record, a passing failure and a bad request alike
+    (e.g. "The return you queried doesn't exist.", "Please try later. [20]",
+    "lack of param"); only its message tells them apart."""
+    if "not exist" in message or "n't exist" in message:
+        return NotFound
+    if "try later" in message:
+        return RemoteUnavailable
     return InvalidRequest
 
 
 def to_error(
     channel_code: str, message: str, request_id: str | None, status_code: int | None
 ) -> ConnectorError:
-    cls = error_class(channel_code)
+    cls = error_class(channel_code, message)
     return cls(
         message or channel_code,
         channel_code=channel_code,

@@ -148,6 +148,13 @@ def build_control_router(sim: ShopeeSimulator) -> Router:
             sim.set_return_status(request.path_params["return_sn"], body["status"])
         ),
     )
+    route(
+        "POST",
+        "/returns/{return_sn}/ship",
+        lambda request, body: asdict(
+            sim.ship_return(request.path_params["return_sn"], body["tracking_number"])
+        ),
+    )
     route("POST", "/faults", lambda _, body: asdict(sim.inject_fault(**body)))
     route(
         "POST",

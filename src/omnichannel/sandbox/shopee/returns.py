@@ -60,6 +60,17 @@ def set_return_status(sim: ShopeeSimulator, request: ReturnRequest, status: str)
     request.update_time = max(request.update_time, sim.clock.timestamp())
 
 
+def ship_return(sim: ShopeeSimulator, request: ReturnRequest, tracking_number: str) -> None:
+    """The buyer hands the accepted return to the courier: PROCESSING, with its tracking
+    number (what ``get_return_detail`` shows as ``tracking_number``)."""
+    if request.status != "ACCEPTED":
+        raise ControlError(f"return {request.return_sn} is {request.status}, not ACCEPTED")
+    if not tracking_number:
+        raise ControlError("a shipped return needs its tracking number")
+    request.tracking_number = tracking_number
+    set_return_status(sim, request, "PROCESSING")
+
+
 def return_payload(call: Call, request: ReturnRequest) -> dict[str, Any]:
     shop = call.sim.state.shops[request.shop_id]
     return {

@@ -335,6 +335,15 @@ class ShopeeSimulator:
             returns.set_return_status(self, request, status)
             return request
 
+    def ship_return(self, return_sn: str, tracking_number: str) -> ReturnRequest:
+        """The buyer sends an accepted return back, with the courier's tracking number."""
+        with self.state.lock:
+            request = self.state.returns.get(return_sn)
+            if request is None:
+                raise ControlError(f"return {return_sn} does not exist")
+            returns.ship_return(self, request, tracking_number)
+            return request
+
     # ------------------------------------------------------------ faults & push
     def inject_fault(self, kind: str, count: int = 1, **options: Any) -> Fault:
         """Next ``count`` calls fail: ``server_error`` (status), ``hang`` (seconds),

@@ -12,6 +12,8 @@ from omnichannel.connectors.shopee.mapping.catalog import (
     to_attribute,
     to_category,
     to_channel_item,
+    update_item_payload,
+    update_price_payload,
 )
 from omnichannel.connectors.shopee.mapping.common import CHANNEL, from_timestamp, to_timestamp
 from omnichannel.connectors.shopee.mapping.logistics import (
@@ -47,4 +49,6 @@ __all__ = [
     "to_tracking",
     "to_unified_order",
     "to_unified_return",
+    "update_item_payload",
+    "update_price_payload",
 ]

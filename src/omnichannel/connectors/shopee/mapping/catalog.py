@@ -152,6 +152,35 @@ def add_item_payload(draft: ListingDraft) -> dict[str, Any]:
     return body
 
 
+def update_item_payload(item_id: int, draft: ListingDraft) -> dict[str, Any]:
+    """update_item body: the draft's content only. Stock moves through update_stock, the
+    price through update_price, and listed/unlisted through unlist_item, so a content
+    update never relists an item or overwrites what buyers see in stock."""
+    body = add_item_payload(draft)
+    for owned_elsewhere in ("seller_stock", "original_price", "item_status"):
+        body.pop(owned_elsewhere)
+    return {"item_id": item_id, **body}
+
+
+def update_price_payload(
+    item_id: int, draft: ListingDraft, model_ids_by_sku: dict[str, int]
+) -> dict[str, Any]:
+    """update_price body. Variants are priced by their SKU's model; a draft without
+    variants prices the item (model 0), or every model of an item that has them."""
+    if draft.variants:
+        prices = [(model_ids_by_sku[v.sku], v.price) for v in draft.variants]
+    elif model_ids_by_sku:
+        prices = [(model_id, draft.price) for model_id in model_ids_by_sku.values()]
+    else:
+        prices = [(0, draft.price)]
+    return {
+        "item_id": item_id,
+        "price_list": [
+            {"model_id": model_id, "original_price": price} for model_id, price in prices
+        ],
+    }
+
+
 def _cm(millimetres: int) -> int:
     return max(1, round(millimetres / 10))
 
