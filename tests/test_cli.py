@@ -125,6 +125,7 @@ def test_up_and_web_refuse_a_port_in_use_with_exit_code_2(capsys):
 
         assert main(["up", "--port", port]) == 2
         assert main(["web", "--port", port]) == 2
+        assert main(["up", "--demo", "--port", str(free_port()), "--sandbox-port", port]) == 2
 
     assert f"Cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
 
@@ -149,7 +150,7 @@ class RunningService:
         return "".join(self.lines)
 
     def child_pids(self) -> dict[str, int]:
-        found = re.findall(r"^\s+(web|worker)\s+pid (\d+)", self.output, re.MULTILINE)
+        found = re.findall(r"^\s+(web|worker|sandbox)\s+pid (\d+)", self.output, re.MULTILINE)
         return {name: int(pid) for name, pid in found}
 
     def wait_until_healthy(self) -> None:
@@ -208,7 +209,7 @@ def service_environment(var_dir: Path) -> dict[str, str]:
 def omni_up(tmp_path: Path) -> Iterator[RunningService]:
     port = free_port()
     process = subprocess.Popen(
-        [OMNI, "up", "--demo", "--port", str(port)],
+        [OMNI, "up", "--demo", "--port", str(port), "--sandbox-port", str(free_port())],
         env=service_environment(tmp_path),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -244,11 +245,12 @@ def test_omni_up_serves_the_api_docs_and_the_printed_demo_credentials(omni_up):
     )
     assert login.status_code == 302 and login.headers["location"] == "/admin/"
     assert "Site administration" in http.get("/admin/").text
+    assert re.search(r"shop 54804 authorized as connection\s+\d+ ", omni_up.output)
 
 
 def test_ctrl_c_stops_the_web_server_and_the_worker_and_exits_0(omni_up):
     children = omni_up.child_pids()
-    assert set(children) == {"web", "worker"}, omni_up.output
+    assert set(children) == {"sandbox", "web", "worker"}, omni_up.output
     port = int(omni_up.base_url.rsplit(":", 1)[1])
 
     omni_up.process.send_signal(signal.SIGINT)
@@ -265,6 +267,6 @@ def test_when_the_worker_dies_the_web_server_is_stopped_too(omni_up):
     os.kill(children["worker"], signal.SIGKILL)
 
     assert omni_up.exit_code() != 0
-    assert not process_exists(children["web"])
+    assert not process_exists(children["web"]) and not process_exists(children["sandbox"])
     assert not port_accepts_connections(port)
     assert "worker exited" in omni_up.output

@@ -10,8 +10,13 @@ from django.test import Client
 
 from omnichannel.catalog.models import BundleComponent, Listing, Product
 from omnichannel.channels.models import Connection
-from omnichannel.demo import ensure_demo
-from omnichannel.inventory.models import ConnectionWarehouse, Warehouse
+from omnichannel.demo import INITIAL_STOCK, PRODUCTS, ensure_demo
+from omnichannel.inventory.models import (
+    ConnectionWarehouse,
+    StockLevel,
+    StockMovement,
+    Warehouse,
+)
 from omnichannel.tenants.models import ApiClient, ApiToken, Tenant
 
 pytestmark = pytest.mark.django_db
@@ -27,6 +32,8 @@ MODELS = [
     Connection,
     ConnectionWarehouse,
     Listing,
+    StockMovement,
+    StockLevel,
 ]
 
 
@@ -71,12 +78,31 @@ def test_demo_has_products_a_bundle_and_a_pos_shop_served_by_the_warehouse(capsy
     tenant = Tenant.objects.get(name="Demo Brand")
     bundle = Product.objects.get(tenant=tenant, sku="GIFT-SET")
     assert sorted(bundle.components.values_list("component__sku", flat=True)) == [
-        "MUG-LOGO",
-        "TEE-BLK-M",
+        "DEMO-MUG",
+        "DEMO-TEE-M",
     ]
     shop = Connection.objects.get(tenant=tenant, channel="pos")
     assert list(shop.warehouse_links.values_list("warehouse__code", flat=True)) == ["DEMO-WH"]
-    assert shop.listings.count() == Product.objects.filter(tenant=tenant).count() == 4
+    assert shop.listings.count() == Product.objects.filter(tenant=tenant).count() == 8
+
+
+def test_demo_stock_is_received_once_and_every_listing_offers_it(capsys):
+    ensure_demo()
+    ensure_demo()
+
+    levels = StockLevel.objects.filter(warehouse__code="DEMO-WH")
+    assert sorted(levels.values_list("product__sku", "on_hand")) == sorted(
+        (product["sku"], INITIAL_STOCK) for product in PRODUCTS
+    )
+    assert StockMovement.objects.filter(type="inbound").count() == len(PRODUCTS)
+    pos = Listing.objects.filter(connection__channel="pos")
+    assert set(pos.values_list("target_qty", flat=True)) == {INITIAL_STOCK}
+
+
+def test_without_a_sandbox_the_demo_has_no_marketplace_shop(capsys):
+    ensure_demo()
+
+    assert not Connection.objects.filter(channel="shopee").exists()
 
 
 def test_second_run_creates_nothing_and_prints_no_secret(capsys):

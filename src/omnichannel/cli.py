@@ -1,9 +1,11 @@
 """The `omni` command: run the service, manage tenants and tokens, set up the demo.
 
-``omni up`` runs everything in one process tree (web server and job consumer);
+``omni up`` runs everything in one process tree (web server and job consumer; with
+``--demo`` also the Shopee sandbox, whose demo shop the demo connects);
 ``omni web`` and ``omni worker`` run the two halves separately, for deployments with
 several processes on several machines. Operator commands (``tenant``, ``token``,
-``demo``, ``manage``) use the same domain services as the API and the admin.
+``demo``, ``manage``) use the same domain services as the API and the admin;
+``omni sandbox`` plays the buyer and the courier in the running sandbox.
 """
 
 from __future__ import annotations
@@ -13,7 +15,10 @@ import os
 import signal
 import socket
 import sys
+import time
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from urllib.parse import urlencode
 
 from omnichannel.errors import Conflict, DomainError, NotFound, Unprocessable
 from omnichannel.supervisor import Child, supervise
@@ -22,6 +27,16 @@ SETTINGS_MODULE = "omnichannel.settings"
 EXIT_USAGE = 2
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
+SANDBOX_HOST = "127.0.0.1"
+DEFAULT_SANDBOX_PORT = 8701
+SANDBOX_STARTUP_SECONDS = 30
+# What the buyer or the courier does next to a sandbox order, by its Shopee status.
+NEXT_STEP = {
+    "UNPAID": "pay {order_sn}",
+    "READY_TO_SHIP": "ship {order_sn}   (the courier, once the pickup is arranged)",
+    "PROCESSED": "ship {order_sn}   (the courier picks the parcel up)",
+    "SHIPPED": "deliver {order_sn}",
+}
 LINKS = [
     ("API docs (Swagger)", "/api/docs"),
     ("API docs (Redoc)", "/api/redoc"),
@@ -106,6 +121,41 @@ def worker_child(threads: int | None) -> Child:
     return Child("worker", command, description, stop_signal=signal.SIGINT)
 
 
+def sandbox_child(port: int, after_start: Callable[[Child], None]) -> Child:
+    """The Shopee sandbox with its demo partner, shop and items; SIGINT ends it cleanly."""
+    command = [
+        sys.executable,
+        "-m",
+        "omnichannel.sandbox.shopee",
+        "--host",
+        SANDBOX_HOST,
+        "--port",
+        str(port),
+    ]
+    description = f"Shopee sandbox on {base_url(SANDBOX_HOST, port)}, state in memory"
+    return Child("sandbox", command, description, signal.SIGINT, after_start=after_start)
+
+
+def demo_with_sandbox(service_url: str, sandbox_url: str) -> Callable[[Child], None]:
+    """Once the sandbox answers, create the demo and connect its shop; before the web
+    server and the worker start, so their first jobs already find fresh tokens."""
+
+    def after_start(sandbox: Child) -> None:
+        from omnichannel.demo import ensure_demo
+        from omnichannel.sandbox.shopee.control_client import ControlClient
+
+        control = ControlClient(sandbox_url)
+        deadline = time.monotonic() + SANDBOX_STARTUP_SECONDS
+        while not control.serving():
+            if not sandbox.running() or time.monotonic() > deadline:
+                raise Conflict(f"The Shopee sandbox did not start on {sandbox_url}.")
+            time.sleep(0.1)
+        ensure_demo(service_url, sandbox_url)
+        release_database()
+
+    return after_start
+
+
 def print_links(url: str) -> None:
     print(f"\nOmnichannel is starting on {url} (Ctrl-C stops it)")
     for label, path in LINKS:
@@ -122,15 +172,16 @@ def release_database() -> None:
 
 def cmd_up(args: argparse.Namespace) -> int:
     check_port_free(args.host, args.port)
+    if args.demo:
+        check_port_free(SANDBOX_HOST, args.sandbox_port)
     setup_django()
     migrate()
-    url = base_url(args.host, args.port)
-    if args.demo:
-        from omnichannel.demo import ensure_demo
-
-        ensure_demo(url)
     release_database()
+    url = base_url(args.host, args.port)
     children = [web_child(args.host, args.port, workers=2, threads=4), worker_child(threads=None)]
+    if args.demo:
+        sandbox_url = base_url(SANDBOX_HOST, args.sandbox_port)
+        children.insert(0, sandbox_child(args.sandbox_port, demo_with_sandbox(url, sandbox_url)))
     return supervise(children, on_started=lambda: print_links(url))
 
 
@@ -155,6 +206,64 @@ def cmd_demo(args: argparse.Namespace) -> int:
     ensure_demo(base_url(args.host, args.port))
     print("Serve it with: omni up")
     return 0
+
+
+def sandbox_control(args: argparse.Namespace):  # noqa: ANN201 - imported lazily
+    from omnichannel.sandbox.shopee.control_client import ControlClient
+
+    return ControlClient(base_url(SANDBOX_HOST, args.sandbox_port))
+
+
+def sandbox_call(action: Callable[[], dict]) -> dict:
+    """Run a control call; the sandbox's refusals and absence become operator errors."""
+    from omnichannel.sandbox.shopee.control_client import SandboxUnreachable
+    from omnichannel.sandbox.shopee.state import ControlError
+
+    try:
+        return action()
+    except SandboxUnreachable as exc:
+        raise Conflict(f"{exc} Is `omni up --demo` running?") from exc
+    except ControlError as exc:
+        raise Unprocessable(f"The sandbox refused: {exc}") from exc
+
+
+def cmd_sandbox_order(args: argparse.Namespace) -> int:
+    """A buyer orders in the sandbox's demo shop; the sandbox pushes it to the service."""
+    from omnichannel.sandbox.shopee.seed import DEMO_SHOP_ID
+
+    control = sandbox_control(args)
+    lines = [{"sku": args.sku, "quantity": args.qty}]
+    order = sandbox_call(lambda: control.place_order(DEMO_SHOP_ID, lines, paid=args.pay))
+    print_sandbox_order(order, base_url(args.host, args.port), control.base_url)
+    return 0
+
+
+def sandbox_step(step: str) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        control = sandbox_control(args)
+        order = sandbox_call(lambda: control.order_step(args.order_sn, step))
+        print_sandbox_order(order, base_url(args.host, args.port), control.base_url)
+        return 0
+
+    return run
+
+
+def print_sandbox_order(order: dict, service_url: str, sandbox_url: str) -> None:
+    """The order's state in the sandbox, and where to watch it arrive in the service."""
+    order_sn = order["order_sn"]
+    placed = datetime.fromtimestamp(order["create_time"], UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    orders_url = f"{service_url}/api/v1/orders?" + urlencode(
+        {"channel": "shopee", "placed_after": placed}
+    )
+    lines = [
+        f"{line['quantity']} × {line['model_sku'] or line['item_sku']}" for line in order["lines"]
+    ]
+    print(f"Sandbox order {order_sn}: {order['status']} ({', '.join(lines)})")
+    print(f"  Sandbox  {sandbox_url}/_sandbox/shopee/orders/{order_sn}")
+    print(f"  API      curl -H \"Authorization: Bearer $TOKEN\" '{orders_url}'")
+    print(f"  Admin    {service_url}/admin/orders/order/?q={order_sn}")
+    if order["status"] in NEXT_STEP:
+        print(f"  Next     omni sandbox {NEXT_STEP[order['status']].format(order_sn=order_sn)}")
 
 
 def cmd_tenant_create(args: argparse.Namespace) -> int:
@@ -225,6 +334,15 @@ def add_server_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="port to listen on")
 
 
+def add_sandbox_port(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--sandbox-port",
+        type=int,
+        default=int(os.environ.get("OMNI_SANDBOX_PORT") or DEFAULT_SANDBOX_PORT),
+        help=f"the Shopee sandbox's port (default: $OMNI_SANDBOX_PORT or {DEFAULT_SANDBOX_PORT})",
+    )
+
+
 def command(
     subparsers: argparse._SubParsersAction, name: str, run: Callable[..., int], help: str
 ) -> argparse.ArgumentParser:
@@ -241,7 +359,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     up = command(commands, "up", cmd_up, "migrate, then run the web server and the job worker")
     add_server_options(up)
-    up.add_argument("--demo", action="store_true", help="create the demo data on first run")
+    up.add_argument(
+        "--demo",
+        action="store_true",
+        help="create the demo data on first run; run the Shopee sandbox and connect its shop",
+    )
+    add_sandbox_port(up)
 
     web = command(commands, "web", cmd_web, "run the web server only (gunicorn)")
     add_server_options(web)
@@ -269,6 +392,29 @@ def build_parser() -> argparse.ArgumentParser:
     token_create.add_argument("--tenant", required=True, help="the tenant's name")
     token_create.add_argument("--name", required=True, help="the API client's name, e.g. wms")
     token_create.add_argument("--scopes", help="comma-separated, e.g. orders:read,stock:write")
+
+    sandbox = commands.add_parser(
+        "sandbox", help="be the buyer or the courier in the Shopee sandbox of omni up --demo"
+    ).add_subparsers(dest="action", required=True, metavar="ACTION")
+    order = command(sandbox, "order", cmd_sandbox_order, "place a buyer order in the demo shop")
+    order.add_argument("--sku", required=True, help="the item's SKU, e.g. DEMO-TEE-M")
+    order.add_argument("--qty", type=int, default=1, help="how many (default 1)")
+    order.add_argument("--pay", action="store_true", help="the buyer pays at once")
+    steps = [
+        ("pay", "pay", "the buyer pays an unpaid order"),
+        ("ship", "pickup", "the courier picks the parcel up (after the pickup is arranged)"),
+        ("deliver", "deliver", "the parcel reaches the buyer"),
+    ]
+    for name, step, help_text in steps:
+        command(sandbox, name, sandbox_step(step), help_text).add_argument(
+            "order_sn", help="the sandbox order number"
+        )
+    for action in sandbox.choices.values():
+        add_sandbox_port(action)
+        action.add_argument("--host", default=DEFAULT_HOST, help="the service's host, for links")
+        action.add_argument(
+            "--port", type=int, default=DEFAULT_PORT, help="the service's port, for links"
+        )
 
     commands.add_parser("manage", help="Django's management commands: omni manage help")
     return parser

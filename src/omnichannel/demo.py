@@ -1,15 +1,18 @@
-"""The demo: a tenant with a warehouse, products, a POS shop, an admin user and a token.
+"""The demo: a tenant with a warehouse, stocked products, a POS shop, an admin user and a
+token, and (under ``omni up --demo``) a Shopee shop on the sandbox running beside the service.
 
 ``omni up --demo`` calls :func:`ensure_demo` on every start. Each part is a function that
-creates its rows only when they are missing, so a part added later (a sandbox shop, say)
-appears in an existing demo on its next start. The admin password and the API token are
-printed only when created: only their hashes are stored, so they cannot be shown again.
+creates its rows only when they are missing, so a part added later appears in an existing
+demo on its next start. The admin password and the API token are printed only when created:
+only their hashes are stored, so they cannot be shown again. The sandbox shop is connected
+again on every start (``demo_sandbox``), because the sandbox forgets everything when it stops.
 """
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -19,7 +22,10 @@ from omnichannel.catalog.models import Listing, Product
 from omnichannel.catalog.services import create_listing, create_product
 from omnichannel.channels.models import Channel, Connection
 from omnichannel.channels.services import create_direct_connection
-from omnichannel.inventory.models import ConnectionWarehouse, Warehouse
+from omnichannel.demo_sandbox import SandboxShop, connect_sandbox_shop
+from omnichannel.inventory.ledger import MovementInput, post_movements
+from omnichannel.inventory.models import ConnectionWarehouse, StockMovement, Warehouse
+from omnichannel.sandbox.shopee.seed import DEMO_SHOP_ID
 from omnichannel.tenants.models import SCOPES, ApiClient, Tenant
 from omnichannel.tenants.services import create_client
 
@@ -28,13 +34,22 @@ ADMIN_USERNAME = "admin"
 CLIENT_NAME = "demo-wms"
 WAREHOUSE_CODE = "DEMO-WH"
 POS_SHOP_ID = "demo-pos"
+# The SKUs of the Shopee sandbox's demo shop (sandbox/shopee/seed.py, which the channel tests
+# rely on too), so that its items map to these products when the demo pulls its catalog.
 PRODUCTS = [
-    {"sku": "TEE-BLK-M", "name": "T-shirt, black, M", "price": "149000", "weight_g": 200},
-    {"sku": "TEE-WHT-M", "name": "T-shirt, white, M", "price": "149000", "weight_g": 200},
-    {"sku": "MUG-LOGO", "name": "Logo mug", "price": "89000", "weight_g": 350},
+    {"sku": "DEMO-TEE-S", "name": "Basic tee, S", "price": "15.00", "weight_g": 200},
+    {"sku": "DEMO-TEE-M", "name": "Basic tee, M", "price": "15.00", "weight_g": 200},
+    {"sku": "DEMO-TEE-L", "name": "Basic tee, L", "price": "15.00", "weight_g": 220},
+    {"sku": "DEMO-MUG", "name": "Harbor ceramic mug", "price": "9.00", "weight_g": 350},
+    {"sku": "DEMO-CASE-BLK", "name": "Aurora phone case, black", "price": "12.90", "weight_g": 60},
+    {"sku": "DEMO-CASE-WHT", "name": "Aurora phone case, white", "price": "12.90", "weight_g": 60},
+    {"sku": "DEMO-CABLE-1M", "name": "Nimbus USB-C cable, 1 m", "price": "7.50", "weight_g": 40},
 ]
-BUNDLE = {"sku": "GIFT-SET", "name": "Gift set: black tee and mug", "price": "219000"}
-BUNDLE_COMPONENTS = [("TEE-BLK-M", 1), ("MUG-LOGO", 1)]
+CURRENCY = "SGD"  # the sandbox shop's region is Singapore
+BUNDLE = {"sku": "GIFT-SET", "name": "Gift set: tee (M) and mug", "price": "22.00"}
+BUNDLE_COMPONENTS = [("DEMO-TEE-M", 1), ("DEMO-MUG", 1)]
+INITIAL_STOCK = 20
+"""Units of each product received into the demo warehouse once (an inbound movement)."""
 
 
 @dataclass
@@ -45,15 +60,22 @@ class DemoCredentials:
     api_token: str | None
 
 
-def ensure_demo(base_url: str = "http://127.0.0.1:8000") -> DemoCredentials:
-    """Create whatever part of the demo is missing and say how to use it."""
+def ensure_demo(
+    base_url: str = "http://127.0.0.1:8000", sandbox_url: str | None = None
+) -> DemoCredentials:
+    """Create whatever part of the demo is missing and say how to use it; with
+    ``sandbox_url`` (a running Shopee sandbox), connect its demo shop too."""
     with transaction.atomic():
         tenant = demo_tenant()
         credentials = DemoCredentials(admin_password=demo_admin(), api_token=demo_client(tenant))
         warehouse = demo_warehouse(tenant)
         demo_products(tenant)
         demo_pos_shop(tenant, warehouse)
+        demo_stock(tenant)
     print_credentials(credentials, base_url)
+    if sandbox_url:
+        shop = connect_sandbox_shop(tenant, warehouse, sandbox_url, base_url)
+        print_sandbox_shop(shop, sandbox_url, base_url)
     return credentials
 
 
@@ -97,7 +119,26 @@ def demo_products(tenant: Tenant) -> None:
 
 
 def demo_product_fields(fields: dict) -> dict:
-    return {**fields, "price": Decimal(fields["price"]), "currency": "IDR"}
+    return {**fields, "price": Decimal(fields["price"]), "currency": CURRENCY}
+
+
+def demo_stock(tenant: Tenant) -> None:
+    """Receive ``INITIAL_STOCK`` of each product into the demo warehouse, through the stock
+    ledger as a WMS would (so every listing's target follows), once per product."""
+    movement_ids = {f"demo-initial-{fields['sku']}": fields["sku"] for fields in PRODUCTS}
+    posted = set(
+        StockMovement.objects.filter(tenant=tenant, movement_id__in=movement_ids).values_list(
+            "movement_id", flat=True
+        )
+    )
+    now = datetime.now(UTC)
+    movements = [
+        MovementInput(movement_id, "inbound", WAREHOUSE_CODE, sku, INITIAL_STOCK, now)
+        for movement_id, sku in movement_ids.items()
+        if movement_id not in posted
+    ]
+    if movements:
+        post_movements(tenant, movements)
 
 
 def demo_pos_shop(tenant: Tenant, warehouse: Warehouse) -> Connection:
@@ -122,7 +163,10 @@ def demo_pos_shop(tenant: Tenant, warehouse: Warehouse) -> Connection:
 
 def print_credentials(credentials: DemoCredentials, base_url: str) -> None:
     """Secrets are printed only on the run that created them; later runs say how to renew."""
-    print(f"\nDemo tenant '{TENANT_NAME}': warehouse {WAREHOUSE_CODE}, products, a POS shop.")
+    print(
+        f"\nDemo tenant '{TENANT_NAME}': warehouse {WAREHOUSE_CODE} with stock, products, "
+        "a POS shop."
+    )
     if credentials.admin_password:
         print(f"  Admin      {base_url}/admin/")
         print(f"             user {ADMIN_USERNAME}  password {credentials.admin_password}")
@@ -141,3 +185,16 @@ def print_credentials(credentials: DemoCredentials, base_url: str) -> None:
     if credentials.admin_password or credentials.api_token:
         print("  Shown once: store them now.")
     print(flush=True)
+
+
+def print_sandbox_shop(shop: SandboxShop, sandbox_url: str, base_url: str) -> None:
+    """Where the marketplace shop is, and the one line that places a buyer's order in it."""
+    connection = shop.connection
+    print(f"Shopee sandbox on {sandbox_url}: shop {DEMO_SHOP_ID} authorized as connection")
+    print(
+        f"  {connection.pk} '{connection.name}' ({connection.fulfillment_mode} fulfillment), "
+        f"{shop.mapped}/{shop.listings} listings mapped, {shop.in_sync} in sync."
+    )
+    print(f"  Pushes go to {shop.push_url}")
+    print("  Place a buyer order:  omni sandbox order --sku DEMO-TEE-M --qty 2 --pay")
+    print(f"  Watch it:             {base_url}/admin/orders/order/", flush=True)

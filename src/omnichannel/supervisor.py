@@ -4,6 +4,8 @@ Children run in their own process groups, so a terminal's Ctrl-C reaches only th
 supervisor, which then stops each child with the signal that stops *it* gracefully
 (gunicorn: SIGTERM; the Huey consumer: SIGINT, which lets running tasks finish). If a
 child exits on its own, the others are stopped too: half a service is not left running.
+Children start in order; a child's ``after_start`` runs before the next one starts (the demo
+waits for its marketplace sandbox and connects the demo shop before the web server starts).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ class Child:
     command: list[str]
     description: str
     stop_signal: signal.Signals
+    after_start: Callable[[Child], None] | None = field(default=None, repr=False)
     process: subprocess.Popen | None = field(default=None, repr=False)
 
     def running(self) -> bool:
@@ -45,11 +48,15 @@ def supervise(children: list[Child], on_started: Callable[[], None] | None = Non
     sys.stdout.flush()
     try:
         for child in children:
+            if signals_received:
+                break
             child.process = subprocess.Popen(
                 child.command, stdin=subprocess.DEVNULL, process_group=0
             )
             print(f"  {child.name:<7} pid {child.process.pid:<7} {child.description}", flush=True)
-        if on_started is not None:
+            if child.after_start is not None:
+                child.after_start(child)
+        if on_started is not None and not signals_received:
             on_started()
         exited = wait_for_signal_or_exit(children, signals_received)
         if exited is not None:

@@ -41,11 +41,15 @@ def _base36(number: int, width: int) -> str:
 
 
 def new_order_sn(sim: ShopeeSimulator) -> str:
-    """``YYMMDD`` + 8 characters, the shape of Shopee order numbers (``201218V2Y6E59M``)."""
+    """``YYMMDD`` + 8 characters, the shape of Shopee order numbers (``201218V2Y6E59M``).
+
+    The characters count up from a random start per run (``ShopeeState.next_order_number``),
+    so a restarted sandbox does not repeat the order numbers of its previous run.
+    """
     from datetime import UTC, datetime
 
     day = datetime.fromtimestamp(sim.clock.timestamp(), tz=UTC).strftime("%y%m%d")
-    return day + _base36(36**7 + sim.state.next_id() * 7919, 8)
+    return day + _base36(sim.state.next_order_number(), 8)
 
 
 def _stock_holder(sim: ShopeeSimulator, line: OrderLine) -> Item | Model:

@@ -7,6 +7,7 @@ stores and echoes them (our own domain keeps money in ``Decimal``).
 from __future__ import annotations
 
 import itertools
+import secrets
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,9 @@ OLD_ACCESS_TOKEN_GRACE_SECONDS = 5 * 60
 TIMESTAMP_TOLERANCE_SECONDS = 5 * 60
 #: ``get_order_list`` / ``get_return_list`` maximum window (documented: 15 days).
 MAX_WINDOW_SECONDS = 15 * 86400
+#: Order numbers count up from a random start in ``[36**7, ORDER_SN_START_LIMIT)``: eight
+#: base-36 characters, with room for 2**32 orders after the start.
+ORDER_SN_START_LIMIT = 36**8 - 2**32
 
 CURRENCY_BY_REGION = {
     "SG": "SGD", "MY": "MYR", "TH": "THB", "VN": "VND", "PH": "PHP",
@@ -294,10 +298,19 @@ class ShopeeState:
         self.attributes: dict[int, list[dict[str, Any]]] = {}
         self.stock_updates: list[StockUpdate] = []
         self._ids = itertools.count(1)
+        # Random, unlike the other ids: state lives in memory, so a restarted sandbox would
+        # otherwise hand out the order numbers of its previous run again, and a service that
+        # stored those orders would take a new buyer's order for an old one.
+        self.order_sn_start = 36**7 + secrets.randbelow(ORDER_SN_START_LIMIT - 36**7)
+        self._order_numbers = itertools.count()
 
     def next_id(self) -> int:
         """A fresh small integer, for ids and sequence suffixes."""
         return next(self._ids)
+
+    def next_order_number(self) -> int:
+        """The next order number of this run: increasing, so order numbers sort by creation."""
+        return self.order_sn_start + next(self._order_numbers)
 
     def items_of_shop(self, shop_id: int) -> list[Item]:
         return [item for item in self.items.values() if item.shop_id == shop_id]
