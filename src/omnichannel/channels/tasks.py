@@ -22,6 +22,7 @@ from omnichannel.catalog.models import Listing
 from omnichannel.channels import authorization, catalog, stock_sync
 from omnichannel.channels.jobs import JobOutcome, channel_supports, connections_supporting
 from omnichannel.channels.models import Connection
+from omnichannel.coalesce import enqueue_coalesced
 
 logger = logging.getLogger("omnichannel.channels")
 
@@ -41,13 +42,14 @@ def log_outcome(connection_id: int, outcome: JobOutcome) -> None:
 
 
 def schedule_drains(connection_ids: Iterable[int]) -> None:
-    """After the current transaction commits, drain these connections (one task each;
-    concurrent ones coalesce on the job's lease)."""
+    """After the current transaction commits, drain these connections: one queued run per
+    connection per coalescing window (``omnichannel.coalesce``), shared by every change in
+    it; concurrent runs coalesce on the job's lease."""
     ids = sorted(set(connection_ids))
 
     def enqueue() -> None:
         for connection_id in ids:
-            drain_stock_task(connection_id)
+            enqueue_coalesced(drain_stock_task, connection_id)
 
     transaction.on_commit(enqueue)
 

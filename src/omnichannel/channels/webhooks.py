@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-import threading
 import time
 from collections import defaultdict
 from collections.abc import Mapping
@@ -28,6 +27,7 @@ from django.utils import timezone
 from omnichannel.channels.models import ChannelApp, Connection, InboundWebhook
 from omnichannel.channels.services import mark_needs_reauth
 from omnichannel.channels.transport import connector_for
+from omnichannel.coalesce import enqueue_coalesced
 from omnichannel.connectors.base import (
     AuthRevoked,
     ConnectorError,
@@ -49,7 +49,6 @@ ORDER_KINDS = {
 }
 KEPT_HEADERS = ("content-type", "authorization", "user-agent", "x-request-id")
 APP_CACHE_SECONDS = 60.0
-COALESCE_SECONDS = 0.5
 PROCESS_BATCH = 500
 LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 8
@@ -178,31 +177,12 @@ def _connection_id(app_id: int, shop_id: str | None) -> int | None:
     return connection_id
 
 
-_enqueue_lock = threading.Lock()
-_next_run = 0.0
-
-
 def _enqueue_processing() -> None:
-    """Queue one processing run for every push committed in the next ``COALESCE_SECONDS``.
-
-    A queue write per push would cost more than the push itself. The run is scheduled
-    ``COALESCE_SECONDS`` ahead, so every push committed before it starts is in its batch;
-    a push that finds a run already scheduled has committed before that run's start.
-    """
-    global _next_run
-    from huey.contrib.djhuey import HUEY
-
+    """Queue one processing run for every push committed in the next coalescing window
+    (``omnichannel.coalesce``): a queue write per push would cost more than the push."""
     from omnichannel.channels.tasks import process_webhooks_task
 
-    if HUEY.immediate:  # tests and the in-process demo: process now
-        process_webhooks_task()
-        return
-    with _enqueue_lock:
-        now = time.monotonic()
-        if now < _next_run:
-            return
-        _next_run = now + COALESCE_SECONDS
-    process_webhooks_task.schedule(delay=COALESCE_SECONDS)
+    enqueue_coalesced(process_webhooks_task)
 
 
 # --- processing ----------------------------------------------------------------------
