@@ -127,7 +127,9 @@ def test_up_and_web_refuse_a_port_in_use_with_exit_code_2(capsys):
         assert main(["web", "--port", port]) == 2
         assert main(["up", "--demo", "--port", str(free_port()), "--sandbox-port", port]) == 2
 
-    assert f"Cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
+    errors = capsys.readouterr().err
+    assert f"Cannot listen on 127.0.0.1:{port}" in errors
+    assert "choose another --sandbox-port" in errors
 
 
 # --- omni up: the real process tree -------------------------------------------------------

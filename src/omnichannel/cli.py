@@ -67,7 +67,7 @@ def base_url(host: str, port: int) -> str:
     return f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
 
 
-def check_port_free(host: str, port: int) -> None:
+def check_port_free(host: str, port: int, option: str = "--port") -> None:
     """Fail at once with a clear message, rather than after gunicorn's bind retries."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
@@ -76,7 +76,7 @@ def check_port_free(host: str, port: int) -> None:
             probe.bind((host, port))
         except OSError as exc:
             raise Conflict(
-                f"Cannot listen on {host}:{port} ({exc.strerror}); choose another --port."
+                f"Cannot listen on {host}:{port} ({exc.strerror}); choose another {option}."
             ) from exc
 
 
@@ -173,7 +173,7 @@ def release_database() -> None:
 def cmd_up(args: argparse.Namespace) -> int:
     check_port_free(args.host, args.port)
     if args.demo:
-        check_port_free(SANDBOX_HOST, args.sandbox_port)
+        check_port_free(SANDBOX_HOST, args.sandbox_port, "--sandbox-port")
     setup_django()
     migrate()
     release_database()
