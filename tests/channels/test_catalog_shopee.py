@@ -37,13 +37,22 @@ def test_categories_are_downloaded_once_with_attributes_and_served_from_the_cach
     assert ChannelCategory.objects.filter(app=shopee.app, leaf=False).count() == 3
 
 
+def pull(caller, shop, **body) -> dict:
+    """Ask for a catalog pull (a job) and read how it ended where the answer says."""
+    queued = caller.post(f"/api/v1/connections/{shop.pk}/catalog/pull", body)
+    assert queued.status_code == 202, queued.json()
+    assert queued.json()["job"] == "catalog_pull"
+    return caller.get(queued.json()["status_url"]).json()
+
+
 def test_a_pull_maps_listings_by_sku_and_leaves_the_rest_for_manual_mapping(caller, shop):
     Product.objects.create(tenant=caller.tenant, sku="DEMO-MUG", name="Mug")
 
-    pulled = caller.post(f"/api/v1/connections/{shop.pk}/catalog/pull").json()
+    job = pull(caller, shop)
 
-    assert pulled["ran"] and pulled["counts"]["created"] == 7
-    assert pulled["counts"] == {**pulled["counts"], "mapped": 1, "unmapped": 6, "items": 4}
+    assert job["runs"] == 1 and job["last_success_at"] and not job["running"]
+    counts = job["last_result"]
+    assert counts == {"items": 4, "created": 7, "updated": 0, "mapped": 1, "unmapped": 6}
     unmapped = caller.get("/api/v1/listings", unmapped="true", connection_id=shop.pk).json()
     assert "DEMO-TEE-M" in {x["channel_sku"] for x in unmapped["items"]}
     mug = Listing.objects.get(connection=shop, channel_sku="DEMO-MUG")
@@ -51,18 +60,57 @@ def test_a_pull_maps_listings_by_sku_and_leaves_the_rest_for_manual_mapping(call
 
 
 def test_a_second_pull_updates_keeps_manual_mappings_and_never_deletes(caller, shop, shopee):
-    caller.post(f"/api/v1/connections/{shop.pk}/catalog/pull")
+    pull(caller, shop)
     Product.objects.create(tenant=caller.tenant, sku="MUG-MASTER", name="Mug")
     mug = Listing.objects.get(connection=shop, channel_sku="DEMO-MUG")
     assert caller.patch(f"/api/v1/listings/{mug.pk}", {"sku": "MUG-MASTER"}).status_code == 200
     shopee.sim.state.items.pop(int(mug.external_item_id))  # gone from the channel's pages
 
-    pulled = caller.post(f"/api/v1/connections/{shop.pk}/catalog/pull").json()
+    counts = pull(caller, shop)["last_result"]
 
-    assert pulled["counts"]["created"] == 0 and pulled["counts"]["updated"] == 6
+    assert counts["created"] == 0 and counts["updated"] == 6
     mug.refresh_from_db()
     assert mug.product.sku == "MUG-MASTER" and mug.status == "active"
     assert Listing.objects.filter(connection=shop).count() == 7
+
+
+def test_an_incremental_pull_reads_only_items_updated_since_the_last(caller, shop, shopee):
+    for item in shopee.sim.state.items.values():
+        item.update_time -= 3600  # seeded an hour ago, not in the second of the first pull
+    pull(caller, shop)
+    mug = shopee.sim.state.find_model_by_sku(shopee.shop_id, "DEMO-MUG")[0]
+    mug.update_time = shopee.sim.clock.timestamp()  # changed on Shopee since
+
+    job = pull(caller, shop, full=False)
+
+    assert job["runs"] == 2 and job["last_result"]["items"] == 1
+
+
+def test_a_pull_the_channel_fails_shows_its_error_in_the_job(caller, shop, shopee):
+    shopee.sim.inject_fault("server_error", count=20, path="/api/v2/product/get_item_list")
+
+    job = pull(caller, shop)
+
+    assert job["failures"] == 1 and job["last_error"].startswith("remote_unavailable")
+    assert not Listing.objects.filter(connection=shop).exists()
+
+
+def test_a_pull_for_a_shop_that_runs_no_jobs_is_refused(caller, shop):
+    caller.post(f"/api/v1/connections/{shop.pk}/disable", {"reason": "holiday"})
+
+    refused = caller.post(f"/api/v1/connections/{shop.pk}/catalog/pull")
+
+    assert refused.status_code == 409
+    assert refused.json()["error"]["code"] == "connection.not_active"
+    assert caller.get(f"/api/v1/connections/{shop.pk}/jobs/catalog_pull").status_code == 404
+
+
+def test_a_connections_jobs_are_listed_with_their_last_run(caller, shop):
+    pull(caller, shop)
+
+    jobs = caller.get(f"/api/v1/connections/{shop.pk}/jobs").json()
+
+    assert [job["job"] for job in jobs] == ["catalog_pull"]
 
 
 def test_publishing_a_product_with_variants_creates_mapped_listings_and_pushes_stock(

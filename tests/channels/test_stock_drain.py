@@ -29,7 +29,8 @@ def shop(caller, shopee, django_capture_on_commit_callbacks) -> Connection:
     connection = authorize(caller, shopee)
     with django_capture_on_commit_callbacks(execute=True):
         pulled = caller.post(f"/api/v1/connections/{connection.pk}/catalog/pull")
-    assert pulled.json()["counts"]["mapped"] == len(SKUS), pulled.json()
+    job = caller.get(pulled.json()["status_url"]).json()
+    assert job["last_result"]["mapped"] == len(SKUS), job
     return connection
 
 

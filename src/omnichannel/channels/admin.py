@@ -14,6 +14,8 @@ from django.contrib import admin, messages
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.http import HttpRequest
 
+from omnichannel.channels import tasks
+from omnichannel.channels.jobs import channel_supports
 from omnichannel.channels.models import (
     ApiCallLog,
     ChannelApp,
@@ -162,7 +164,7 @@ class ConnectionAdmin(TenantOwnedAdmin):
     )
     autocomplete_fields = ("tenant", "app")
     inlines = (ConnectionWarehouseInline,)
-    actions = ("disable", "enable")
+    actions = ("disable", "enable", "pull_catalog")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Connection]:
         return (
@@ -201,6 +203,35 @@ class ConnectionAdmin(TenantOwnedAdmin):
         for connection in connections:
             set_enabled(connection, True)
         self.message_user(request, f"Enabled {len(connections)} connection(s).", messages.SUCCESS)
+
+    @admin.action(description="Pull the catalog of selected connections (a job)")
+    def pull_catalog(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:
+        self.queue(request, queryset, "catalog", tasks.pull_catalog_task, "catalog pull")
+
+    def queue(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Connection],
+        capability: str,
+        task: Any,
+        what: str,
+    ) -> None:
+        """Enqueue ``task`` for each active selected connection that can run it; the runs
+        show in "Sync states"."""
+        able = [
+            c.pk
+            for c in queryset
+            if c.status == Connection.Status.ACTIVE and channel_supports(c.channel, capability)
+        ]
+        for connection_id in able:
+            task(connection_id)
+        skipped = queryset.count() - len(able)
+        note = f"; {skipped} skipped (not active, or the channel cannot)" if skipped else ""
+        self.message_user(
+            request,
+            f"Queued a {what} for {len(able)} connection(s){note}. Follow it in Sync states.",
+            messages.SUCCESS if able else messages.WARNING,
+        )
 
 
 # --- ApiCallLog (audit: read-only) -----------------------------------------------------------
@@ -259,6 +290,7 @@ class SyncStateAdmin(ReadOnlyAdmin):
         "runs",
         "failures",
         "last_error",
+        "last_result",
         "running_until",
     )
     list_filter = ("job", "connection__channel", "connection__tenant")

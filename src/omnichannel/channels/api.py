@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
+from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
 from omnichannel.api.auth import scope
@@ -17,9 +19,16 @@ from omnichannel.api.scoping import get_owned, owned, tenant_of
 from omnichannel.catalog.api import ListingOut
 from omnichannel.catalog.models import Listing
 from omnichannel.catalog.services import product_by_sku
-from omnichannel.channels import authorization, catalog, services
-from omnichannel.channels.models import Channel, ChannelApp, ChannelCategory, Connection
-from omnichannel.errors import NotFound
+from omnichannel.channels import authorization, catalog, services, tasks
+from omnichannel.channels.models import (
+    Channel,
+    ChannelApp,
+    ChannelCategory,
+    Connection,
+    SyncState,
+)
+from omnichannel.connectors.base import connector_class, require
+from omnichannel.errors import Conflict, NotFound
 
 router = Router(tags=["connections"])
 apps_router = Router(tags=["channel apps"])
@@ -276,11 +285,30 @@ class PullIn(Schema):
     full: bool = Field(True, description="False: only items updated since the last pull")
 
 
-class PullOut(Schema):
-    ran: bool
-    skipped: str = Field(description="Why it did not run: disabled, needs_reauth, running")
-    error: str
-    counts: dict[str, int]
+class JobOut(Schema):
+    """One job of a connection as its SyncState records it."""
+
+    job: str
+    running: bool = Field(description="A run holds the job now")
+    rerun_requested: bool = Field(description="Asked for again while running: it goes round")
+    last_started_at: datetime | None
+    last_finished_at: datetime | None
+    last_success_at: datetime | None
+    last_error: str
+    last_result: dict = Field(description="What the last successful run did (e.g. counts)")
+    runs: int
+    failures: int
+    watermark: datetime | None
+
+    @staticmethod
+    def resolve_running(obj: SyncState) -> bool:
+        return bool(obj.running_until and obj.running_until > timezone.now())
+
+
+class JobQueuedOut(Schema):
+    job: str
+    connection_id: int
+    status_url: str = Field(description="Where to follow the run: GET it for its SyncState")
 
 
 @router.get(
@@ -308,23 +336,69 @@ def list_categories(
     return paginate(categories, cursor, limit)
 
 
+def queue_job(connection: Connection, job: str, enqueue: Any) -> Status:
+    """Enqueue a job of ``connection`` and answer 202 with where to follow it.
+
+    Refused at once (409) when the connection cannot run jobs, rather than accepted and
+    silently skipped by the runner.
+    """
+    if connection.status != Connection.Status.ACTIVE:
+        raise Conflict(
+            f"Connection {connection.pk} is {connection.status}: it runs no jobs.",
+            code="connection.not_active",
+            details={"status": connection.status, "reason": connection.status_reason},
+        )
+    enqueue()
+    url = reverse("api:connection_job", kwargs={"connection_id": connection.pk, "job": job})
+    return Status(202, {"job": job, "connection_id": connection.pk, "status_url": url})
+
+
 @router.post(
     "/{connection_id}/catalog/pull",
-    response=PullOut,
+    response={202: JobQueuedOut},
     auth=scope("catalog:write"),
-    summary="Pull the shop's items into listings, mapped by SKU",
-    description="Upserts one listing per item variant; never deletes. Unmatched SKUs stay "
-    "unmapped: `GET /listings?unmapped=true`, then `PATCH /listings/{id}` with a SKU.",
+    summary="Pull the shop's items into listings, mapped by SKU (a job)",
+    description="Queues the pull and answers 202 with `status_url` (`GET …/jobs/catalog_pull`: "
+    "running, last run, last error, counts). Upserts one listing per item variant; never "
+    "deletes. Unmatched SKUs stay unmapped: `GET /listings?unmapped=true`, then "
+    "`PATCH /listings/{id}` with a SKU. 409 `connection.not_active` for a disabled shop or "
+    "one to re-authorize; 501 when the channel cannot read catalogs.",
 )
-def pull_catalog(request: HttpRequest, connection_id: int, payload: PullIn | None = None) -> dict:
+def pull_catalog(request: HttpRequest, connection_id: int, payload: PullIn | None = None) -> Status:
     connection = get_owned(Connection, request, connection_id)
-    outcome = catalog.pull_catalog(connection, full=payload.full if payload else True)
-    return {
-        "ran": outcome.ran,
-        "skipped": outcome.skipped,
-        "error": outcome.error,
-        "counts": outcome.result or {},
-    }
+    require(connector_class(connection.channel), "catalog")
+    full = payload.full if payload else True
+    return queue_job(
+        connection,
+        catalog.PULL_JOB,
+        lambda: tasks.pull_catalog_task(connection.pk, full),
+    )
+
+
+@router.get(
+    "/{connection_id}/jobs",
+    response=list[JobOut],
+    auth=scope("catalog:read"),
+    summary="The connection's jobs: last run, last error, counts",
+)
+def list_jobs(request: HttpRequest, connection_id: int) -> list[SyncState]:
+    connection = get_owned(Connection, request, connection_id)
+    return list(SyncState.objects.filter(connection=connection).order_by("job"))
+
+
+@router.get(
+    "/{connection_id}/jobs/{job}",
+    response=JobOut,
+    auth=scope("catalog:read"),
+    url_name="connection_job",
+    summary="One job of the connection: is it running, how did it last end",
+)
+def get_job(request: HttpRequest, connection_id: int, job: str) -> SyncState:
+    connection = get_owned(Connection, request, connection_id)
+    state = SyncState.objects.filter(connection=connection, job=job).first()
+    if state is None:
+        raise NotFound(f"Job {job} has not run for this connection.", code="job.not_found")
+    return state
 
 
 # -------------------------------------------------------------------------- publishing

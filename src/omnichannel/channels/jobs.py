@@ -111,7 +111,7 @@ def run_job(
     except Exception as exc:
         _record(state, error=f"{type(exc).__name__}: {exc}")
         raise
-    _record(state, error="")
+    _record(state, error="", result=result)
     return JobOutcome(job, ran=True, result=result)
 
 
@@ -147,13 +147,16 @@ def _finished(
     return JobOutcome(job, ran=True, error=error, retry_after=retry_after)
 
 
-def _record(state: SyncState, error: str) -> None:
-    """Release the lease and record how the run ended."""
+def _record(state: SyncState, error: str, result: Any = None) -> None:
+    """Release the lease and record how the run ended; a run's result that is a dict (its
+    counts) is kept for whoever asked for the run (``GET …/jobs/{job}``)."""
     now = timezone.now()
     fields: dict[str, Any] = {"running_until": None, "last_finished_at": now, "last_error": error}
     if error:
         fields["failures"] = F("failures") + 1
     else:
         fields["last_success_at"] = now
+    if isinstance(result, dict):
+        fields["last_result"] = result
     SyncState.objects.filter(pk=state.pk).update(**fields)
     state.refresh_from_db()

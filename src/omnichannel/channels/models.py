@@ -185,6 +185,9 @@ class SyncState(models.Model):
     last_finished_at = models.DateTimeField(null=True, blank=True)
     last_success_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    last_result = models.JSONField(
+        default=dict, blank=True, help_text="What the last successful run did (e.g. counts)"
+    )
     runs = models.PositiveIntegerField(default=0)
     failures = models.PositiveIntegerField(default=0)
     running_until = models.DateTimeField(

@@ -114,10 +114,16 @@ def refresh_categories_task() -> None:
 
 
 @db_task()
-def pull_catalog_task(connection_id: int) -> None:
+def pull_catalog_task(connection_id: int, full: bool = True) -> None:
+    """Asked for by ``POST …/catalog/pull``; progress and counts are in its SyncState."""
     connection = Connection.objects.filter(pk=connection_id).first()
-    if connection is not None:
-        log_outcome(connection_id, catalog.pull_catalog(connection))
+    if connection is None:
+        return
+    outcome = catalog.pull_catalog(connection, full)
+    log_outcome(connection_id, outcome)
+    if outcome.retry_after is not None:
+        # Rate limited or channel down: the pull is asked for again, not dropped.
+        pull_catalog_task.schedule((connection_id, full), delay=outcome.retry_after)
 
 
 # ------------------------------------------------------------------------------ orders
