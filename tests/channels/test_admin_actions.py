@@ -35,3 +35,11 @@ def test_pulling_the_catalog_from_the_admin_runs_the_job_and_records_it(admin_cl
     assert "Queued a catalog pull for 1 connection(s); 1 skipped" in page
     state = SyncState.objects.get(connection=shop, job="catalog_pull")
     assert state.runs == 1 and state.last_result["created"] == 7
+
+
+def test_pulling_returns_from_the_admin_runs_the_job(admin_client, shop):
+    page = run_action(admin_client, Connection, "pull_returns", [shop])
+
+    assert "Queued a return pull for 1 connection(s)." in page
+    state = SyncState.objects.get(connection=shop, job="return_pull")
+    assert state.runs == 1 and not state.last_error and state.last_result["seen"] == 0

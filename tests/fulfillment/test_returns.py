@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from omnichannel.catalog.models import Listing
 from omnichannel.fulfillment.models import Return
 from omnichannel.inventory.models import StockLevel, StockMovement
@@ -191,6 +193,97 @@ def test_qc_must_judge_every_line_once_and_name_real_warehouses(caller, shipped_
         },
     )
     assert (nowhere.status_code, error_code(nowhere)) == (422, "return.unknown_warehouse")
+    assert Return.objects.get(pk=return_id).status == "received"
+    assert not StockMovement.objects.filter(movement_id__startswith="return-").exists()
+
+
+def received_return(caller, order, lines) -> int:
+    return_id = open_return(caller, order, lines).json()["id"]
+    caller.post(f"/api/v1/returns/{return_id}/receive")
+    return return_id
+
+
+def test_qc_by_units_restocks_the_passed_ones_and_writes_off_the_rest(caller, shop, shipped_order):
+    return_id = received_return(caller, shipped_order, [{"sku": "TEE", "quantity": 2}])
+
+    qc = caller.post(
+        f"/api/v1/returns/{return_id}/qc",
+        {"lines": [{"sku": "TEE", "passed": 1, "failed": 1, "note": "one torn"}]},
+    )
+
+    assert qc.status_code == 200, qc.content
+    assert qc.json()["status"] == "qc_passed"
+    (line,) = qc.json()["lines"]
+    assert (line["qc_result"], line["passed_quantity"], line["failed_quantity"]) == (
+        "partial",
+        1,
+        1,
+    )
+    assert line["restock_warehouse"] == "JKT"
+    assert on_hand(shop.jkt, shop.tee) == 7
+    restocked = StockMovement.objects.get(movement_id=f"return-{return_id}-{line['id']}")
+    assert restocked.quantity == 1
+    event = Event.objects.filter(type="return.updated", subject_id=str(return_id)).last()
+    assert event.data["lines"][0]["failed_quantity"] == 1
+
+
+def test_the_units_not_named_are_the_other_verdict(caller, shop, shipped_order):
+    return_id = received_return(
+        caller, shipped_order, [{"sku": "TEE", "quantity": 2}, {"sku": "MUG", "quantity": 1}]
+    )
+
+    qc = caller.post(
+        f"/api/v1/returns/{return_id}/qc",
+        {"lines": [{"sku": "TEE", "failed": 1}, {"sku": "MUG", "passed": 0}]},
+    )
+
+    lines = {line["sku"]: line for line in qc.json()["lines"]}
+    assert (lines["TEE"]["passed_quantity"], lines["TEE"]["failed_quantity"]) == (1, 1)
+    assert (lines["MUG"]["qc_result"], lines["MUG"]["failed_quantity"]) == ("fail", 1)
+    assert (on_hand(shop.jkt, shop.tee), on_hand(shop.jkt, shop.mug)) == (7, 8)
+
+
+def test_when_no_unit_passes_the_return_is_qc_failed(caller, shop, shipped_order):
+    return_id = received_return(caller, shipped_order, [{"sku": "TEE", "quantity": 2}])
+
+    qc = caller.post(
+        f"/api/v1/returns/{return_id}/qc", {"lines": [{"sku": "TEE", "passed": 0, "failed": 2}]}
+    )
+
+    assert qc.json()["status"] == "qc_failed"
+    assert qc.json()["lines"][0]["restock_warehouse"] is None
+    assert not StockMovement.objects.filter(movement_id__startswith="return-").exists()
+
+
+def test_a_bundle_comes_back_as_the_parts_of_its_passed_units(caller, shop):
+    order = ship(place_order(shop, [("GIFT", 3)], external_id="WEB-2002"))
+    return_id = received_return(caller, order, [{"sku": "GIFT", "quantity": 3}])
+
+    caller.post(f"/api/v1/returns/{return_id}/qc", {"lines": [{"sku": "GIFT", "passed": 2}]})
+
+    restocked = StockMovement.objects.filter(movement_id__startswith=f"return-{return_id}-")
+    assert sorted(restocked.values_list("product__sku", "quantity")) == [("MUG", 2), ("TEE", 4)]
+
+
+@pytest.mark.parametrize(
+    "verdict",
+    [
+        {"passed": 3},  # more than came back
+        {"passed": 1, "failed": 0},  # fewer
+        {"result": "pass", "failed": 1},  # contradicts itself
+        {"note": "no verdict"},
+    ],
+)
+def test_qc_units_must_add_up_to_the_line_and_nothing_changes_otherwise(
+    caller, shipped_order, verdict
+):
+    return_id = received_return(caller, shipped_order, [{"sku": "TEE", "quantity": 2}])
+
+    refused = caller.post(f"/api/v1/returns/{return_id}/qc", {"lines": [{"sku": "TEE", **verdict}]})
+
+    assert refused.status_code == 422
+    expected = "return.qc_incomplete" if "note" in verdict else "return.qc_quantities_mismatch"
+    assert error_code(refused) == expected
     assert Return.objects.get(pk=return_id).status == "received"
     assert not StockMovement.objects.filter(movement_id__startswith="return-").exists()
 

@@ -164,7 +164,7 @@ class ConnectionAdmin(TenantOwnedAdmin):
     )
     autocomplete_fields = ("tenant", "app")
     inlines = (ConnectionWarehouseInline,)
-    actions = ("disable", "enable", "pull_catalog")
+    actions = ("disable", "enable", "pull_catalog", "pull_returns")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Connection]:
         return (
@@ -207,6 +207,10 @@ class ConnectionAdmin(TenantOwnedAdmin):
     @admin.action(description="Pull the catalog of selected connections (a job)")
     def pull_catalog(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:
         self.queue(request, queryset, "catalog", tasks.pull_catalog_task, "catalog pull")
+
+    @admin.action(description="Pull the returns of selected connections (a job)")
+    def pull_returns(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:
+        self.queue(request, queryset, "returns", tasks.pull_returns_task, "return pull")
 
     def queue(
         self,

@@ -19,7 +19,7 @@ from omnichannel.api.scoping import get_owned, owned, tenant_of
 from omnichannel.catalog.api import ListingOut
 from omnichannel.catalog.models import Listing
 from omnichannel.catalog.services import product_by_sku
-from omnichannel.channels import authorization, catalog, services, tasks
+from omnichannel.channels import authorization, catalog, return_sync, services, tasks
 from omnichannel.channels.models import (
     Channel,
     ChannelApp,
@@ -29,6 +29,8 @@ from omnichannel.channels.models import (
 )
 from omnichannel.connectors.base import connector_class, require
 from omnichannel.errors import Conflict, NotFound
+from omnichannel.fulfillment.models import Return
+from omnichannel.fulfillment.schemas import ReturnOut
 
 router = Router(tags=["connections"])
 apps_router = Router(tags=["channel apps"])
@@ -372,6 +374,41 @@ def pull_catalog(request: HttpRequest, connection_id: int, payload: PullIn | Non
         connection,
         catalog.PULL_JOB,
         lambda: tasks.pull_catalog_task(connection.pk, full),
+    )
+
+
+@router.post(
+    "/{connection_id}/returns/pull",
+    response={202: JobQueuedOut},
+    auth=scope("orders:write"),
+    summary="Pull the shop's returns into ours now (a job; it also runs every 15 minutes)",
+    description="Queues the pull and answers 202 with `status_url` (`GET …/jobs/return_pull`). "
+    "Each channel return becomes one of our returns (`GET /api/v1/returns?connection_id=`), "
+    "linked to its order and lines; reading it again changes nothing.",
+)
+def pull_returns(request: HttpRequest, connection_id: int) -> Status:
+    connection = get_owned(Connection, request, connection_id)
+    require(connector_class(connection.channel), "returns")
+    return queue_job(
+        connection, return_sync.PULL_JOB, lambda: tasks.pull_returns_task(connection.pk)
+    )
+
+
+@router.post(
+    "/{connection_id}/returns/{external_id}/refresh",
+    response=ReturnOut,
+    auth=scope("orders:write"),
+    summary="Read one channel return again now and update ours",
+    description="One call to the channel (Shopee `get_return_detail`): our return of that id "
+    "is created or takes the channel's status step and return tracking number.",
+)
+def refresh_return(request: HttpRequest, connection_id: int, external_id: str) -> Return:
+    connection = get_owned(Connection, request, connection_id)
+    return_request = return_sync.refresh_return(connection, external_id)
+    return (
+        Return.objects.select_related("order")
+        .prefetch_related("lines__restock_warehouse")
+        .get(pk=return_request.pk)
     )
 
 

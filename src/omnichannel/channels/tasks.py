@@ -161,3 +161,27 @@ def auto_fulfill_task(order_id: int) -> None:
     from omnichannel.channels import fulfillment_sync
 
     fulfillment_sync.auto_fulfill(order_id)
+
+
+# ----------------------------------------------------------------------------- returns
+
+
+@db_periodic_task(crontab(minute="*/15"))
+def pull_returns_periodic_task() -> None:
+    """Bring the channels' returns into ours (no channel pushes them to us)."""
+    for connection in connections_supporting("returns"):
+        pull_returns_task.call_local(connection.pk)
+
+
+@db_task()
+def pull_returns_task(connection_id: int) -> None:
+    """One connection's return pull; asked for by ``POST …/returns/pull`` too."""
+    from omnichannel.channels import return_sync
+
+    connection = Connection.objects.filter(pk=connection_id).first()
+    if connection is None or not channel_supports(connection.channel, "returns"):
+        return
+    outcome = return_sync.pull_returns_job(connection)
+    log_outcome(connection_id, outcome)
+    if outcome.retry_after is not None:
+        pull_returns_task.schedule((connection_id,), delay=outcome.retry_after)

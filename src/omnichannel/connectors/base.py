@@ -204,9 +204,12 @@ class Cancelling(ABC):
 
 
 class ReturnsReading(ABC):
+    max_return_window: timedelta = timedelta(days=1)
+
     @abstractmethod
     def list_returns(self, window: TimeWindow, cursor: str | None = None) -> ReturnPage:
-        """Returns created or updated in ``window``, one page."""
+        """Returns created or updated in ``window`` (at most ``max_return_window`` long),
+        one page, each in full."""
 
     @abstractmethod
     def get_return(self, external_id: str) -> Return:

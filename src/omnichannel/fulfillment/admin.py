@@ -75,6 +75,7 @@ class ReturnLineInline(admin.TabularInline):
     model = ReturnLine
     formset = SameTenantInlineFormSet
     autocomplete_fields = ("product",)
+    raw_id_fields = ("order_line",)
     extra = 0
 
 
@@ -84,12 +85,13 @@ class ReturnAdmin(TenantOwnedAdmin):
         "external_id",
         "order",
         "status",
+        "channel_status",
         "return_tracking_number",
         "refund_amount",
         "updated_at",
         "tenant",
     )
-    list_filter = ("status", "order__channel", "tenant")
+    list_filter = ("status", "order__channel", "order__connection", "tenant")
     list_select_related = ("tenant", "order")
     search_fields = (
         "external_id",
@@ -104,11 +106,21 @@ class ReturnAdmin(TenantOwnedAdmin):
 @admin.register(ReturnLine)
 class ReturnLineAdmin(admin.ModelAdmin):
     form = SameTenantForm
-    list_display = ("return_request", "sku", "product", "quantity", "reason")
-    list_filter = ("return_request__status", "return_request__tenant")
+    list_display = (
+        "return_request",
+        "sku",
+        "product",
+        "quantity",
+        "qc_result",
+        "passed_quantity",
+        "failed_quantity",
+        "reason",
+    )
+    list_filter = ("qc_result", "return_request__status", "return_request__tenant")
     list_select_related = ("return_request__order", "product")
     search_fields = ("sku", "reason", "return_request__external_id")
     autocomplete_fields = ("return_request", "product")
+    raw_id_fields = ("order_line",)
 
 
 # --- PickupRule ------------------------------------------------------------------------------

@@ -72,6 +72,9 @@ class Return(TenantOwned):
     received_at = models.DateTimeField(null=True, blank=True)
     qc_at = models.DateTimeField(null=True, blank=True)
     refunded_at = models.DateTimeField(null=True, blank=True)
+    channel_status = models.CharField(
+        max_length=40, blank=True, help_text="The channel's own status, for a channel's return"
+    )
     channel_data = models.JSONField(default=dict, blank=True)
 
     class Meta:
@@ -88,13 +91,24 @@ class ReturnLine(models.Model):
         PENDING = "", "Not checked"
         PASS = "pass", "Passed: restocked"
         FAIL = "fail", "Failed: written off"
+        PARTIAL = "partial", "Partly passed: passed units restocked, the rest written off"
 
     return_request = models.ForeignKey(Return, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey(
+        "orders.OrderLine",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        help_text="The order line coming back, when known (a channel's return names it)",
+    )
     product = models.ForeignKey("catalog.Product", on_delete=models.PROTECT, null=True, blank=True)
     sku = models.CharField(max_length=100)
     quantity = models.PositiveIntegerField()
     reason = models.CharField(max_length=300, blank=True)
-    qc_result = models.CharField(max_length=4, choices=QcResult.choices, blank=True)
+    qc_result = models.CharField(max_length=8, choices=QcResult.choices, blank=True)
+    passed_quantity = models.PositiveIntegerField(default=0, help_text="Units restocked by QC")
+    failed_quantity = models.PositiveIntegerField(default=0, help_text="Units written off by QC")
     qc_note = models.CharField(max_length=300, blank=True)
     restock_warehouse = models.ForeignKey(
         "inventory.Warehouse",

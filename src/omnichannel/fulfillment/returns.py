@@ -13,7 +13,8 @@ return and writes its ``return.updated`` event in one transaction. Lines that pa
 back into stock through the stock engine's ledger (an inbound movement with the id
 ``return-<return>-<line>``, so a replay restocks nothing twice), which updates the level and
 every channel's listing target in the same transaction; lines that fail are written off:
-recorded on the line, never restocked (the goods left stock when the order shipped).
+recorded on the line, never restocked (the goods left stock when the order shipped). QC
+judges units, not lines: of a line of N, some may pass and the rest fail.
 """
 
 from __future__ import annotations
@@ -32,10 +33,11 @@ from omnichannel.fulfillment.schemas import return_data
 from omnichannel.inventory.ledger import MovementInput, post_movements
 from omnichannel.inventory.levels import requirements
 from omnichannel.inventory.models import StockMovement, Warehouse
+from omnichannel.inventory.targets import warehouse_sets
 from omnichannel.notifications.services import emit
 from omnichannel.orders import lifecycle
 from omnichannel.orders import services as orders
-from omnichannel.orders.models import Order
+from omnichannel.orders.models import Order, OrderLine
 
 S = Return.Status
 QC = ReturnLine.QcResult
@@ -56,12 +58,18 @@ class LineRequest:
     sku: str
     quantity: int
     reason: str = ""
+    order_line: OrderLine | None = None
 
 
 @dataclass(frozen=True)
 class QcResult:
+    """One line's QC verdict: ``result`` for the whole line (``pass`` or ``fail``), or the
+    units that ``passed`` and ``failed`` (give one and the rest of the line is the other)."""
+
     sku: str
-    passed: bool
+    result: str | None = None
+    passed: int | None = None
+    failed: int | None = None
     warehouse: Warehouse | None = None
     note: str = ""
 
@@ -103,9 +111,13 @@ def ordered_by_sku(order: Order) -> tuple[Counter[str], dict[str, Product | None
 
 
 def returned_by_sku(order: Order, received_only: bool = False) -> Counter[str]:
-    """Units already asked back (or, with ``received_only``, back in the warehouse)."""
-    lines = ReturnLine.objects.filter(return_request__order=order).exclude(
-        return_request__status=S.REJECTED
+    """Units already asked back (or, with ``received_only``, back in the warehouse). A
+    rejected return counts nothing, nor one closed without arriving (the buyer withdrew it
+    on the channel)."""
+    lines = (
+        ReturnLine.objects.filter(return_request__order=order)
+        .exclude(return_request__status=S.REJECTED)
+        .exclude(return_request__status=S.CLOSED, return_request__received_at__isnull=True)
     )
     if received_only:
         lines = lines.filter(return_request__received_at__isnull=False)
@@ -162,9 +174,14 @@ def create_return(
     external_id: str,
     reason: str = "",
     return_tracking_number: str = "",
+    *,
+    status: str = S.REQUESTED,
+    channel_status: str = "",
+    channel_data: dict | None = None,
 ) -> tuple[Return, bool]:
     """Open a return for ``order``; idempotent by (order, external id): asking again
-    returns the first one unchanged, with ``created`` False."""
+    returns the first one unchanged, with ``created`` False. A channel's return starts at
+    the channel's status (``status``, ``channel_status``) with its own fields kept."""
     order = Order.objects.select_for_update().get(pk=order.pk)  # one over-return check at a time
     existing = Return.objects.filter(order=order, external_id=external_id).first()
     if existing is not None:
@@ -176,14 +193,18 @@ def create_return(
                 tenant=order.tenant,
                 order=order,
                 external_id=external_id,
+                status=status,
                 reason=reason,
                 return_tracking_number=return_tracking_number,
+                channel_status=channel_status,
+                channel_data=channel_data or {},
             )
     except IntegrityError:  # the same return created concurrently, by another path
         return Return.objects.get(order=order, external_id=external_id), False
     ReturnLine.objects.bulk_create(
         ReturnLine(
             return_request=return_request,
+            order_line=line.order_line,
             product=products[line.sku],
             sku=line.sku,
             quantity=line.quantity,
@@ -232,14 +253,15 @@ def receive(return_request: Return) -> Return:
 def restock_movements(
     return_request: Return, line: ReturnLine, warehouse: Warehouse
 ) -> list[MovementInput]:
-    """Inbound movements putting a passed line back; a bundle comes back as its parts."""
+    """Inbound movements putting a line's passed units back; a bundle comes back as its
+    parts."""
     if line.product is None:
         raise Unprocessable(
             f"{line.sku} is not mapped to a product, so it cannot be restocked.",
             code="return.unmapped_line",
             details={"sku": line.sku},
         )
-    parts = requirements([(line.product.pk, line.quantity)])
+    parts = requirements([(line.product.pk, line.passed_quantity)])
     skus = dict(Product.objects.filter(pk__in=parts).values_list("pk", "sku"))
     base = f"return-{return_request.pk}-{line.pk}"
     return [
@@ -257,10 +279,56 @@ def restock_movements(
     ]
 
 
+def restock_warehouse(order: Order) -> Warehouse | None:
+    """Where passed units go unless QC says otherwise: the order's warehouse, or for an
+    order first seen after it left (never routed, e.g. a channel return's), the first
+    warehouse serving its shop."""
+    if order.warehouse is not None:
+        return order.warehouse
+    serving = warehouse_sets(order.tenant_id, {order.connection_id}).get(order.connection_id)
+    return Warehouse.objects.filter(pk=serving[0]).first() if serving else None
+
+
+def qc_result_of(passed: int, failed: int) -> str:
+    """``pass`` when every unit passed, ``fail`` when none did, else ``partial``."""
+    if not failed:
+        return QC.PASS
+    return QC.FAIL if not passed else QC.PARTIAL
+
+
+def judged_units(line: ReturnLine, result: QcResult) -> tuple[int, int]:
+    """(passed, failed) units of ``line``; they must add up to the units that came back."""
+    if result.passed is None and result.failed is None:
+        if result.result not in (QC.PASS, QC.FAIL):
+            raise Unprocessable(
+                f"Say whether {line.sku} passed: a result, or passed and failed units.",
+                code="return.qc_incomplete",
+                details={"sku": line.sku},
+            )
+        return (line.quantity, 0) if result.result == QC.PASS else (0, line.quantity)
+    passed = result.passed if result.passed is not None else line.quantity - (result.failed or 0)
+    failed = result.failed if result.failed is not None else line.quantity - passed
+    adds_up = min(passed, failed) >= 0 and passed + failed == line.quantity
+    if not adds_up or result.result not in (None, qc_result_of(passed, failed)):
+        raise Unprocessable(
+            f"{line.sku}: passed and failed units must add up to the {line.quantity} returned.",
+            code="return.qc_quantities_mismatch",
+            details={
+                "sku": line.sku,
+                "quantity": line.quantity,
+                "passed": result.passed,
+                "failed": result.failed,
+                "result": result.result,
+            },
+        )
+    return passed, failed
+
+
 @transaction.atomic
 def record_qc(return_request: Return, results: list[QcResult], note: str = "") -> Return:
-    """Record every line's QC result: passed lines are restocked into their warehouse
-    (default: the order's), failed ones written off. All lines are judged at once."""
+    """Record every line's QC verdict, per unit: passed units are restocked into the line's
+    warehouse (default: ``restock_warehouse``), failed ones written off. All lines are
+    judged at once; the return is ``qc_failed`` only when no unit passed."""
     return_request = locked(return_request)
     check_allowed(return_request, "qc")
     lines = {line.sku: line for line in return_request.lines.select_related("product")}
@@ -272,13 +340,15 @@ def record_qc(return_request: Return, results: list[QcResult], note: str = "") -
             details={"lines": sorted(lines), "results": [result.sku for result in results]},
         )
     return_request.qc_at = timezone.now()
+    default_warehouse = restock_warehouse(return_request.order)
     movements: list[MovementInput] = []
     for result in results:
         line = lines[result.sku]
-        line.qc_result = QC.PASS if result.passed else QC.FAIL
+        line.passed_quantity, line.failed_quantity = judged_units(line, result)
+        line.qc_result = qc_result_of(line.passed_quantity, line.failed_quantity)
         line.qc_note = result.note
-        if result.passed:
-            warehouse = result.warehouse or return_request.order.warehouse
+        if line.passed_quantity:
+            warehouse = result.warehouse or default_warehouse
             if warehouse is None:
                 raise Unprocessable(
                     f"Say which warehouse {line.sku} goes back to: the order has none.",
@@ -289,9 +359,12 @@ def record_qc(return_request: Return, results: list[QcResult], note: str = "") -
             movements += restock_movements(return_request, line, warehouse)
     if movements:
         post_movements(return_request.tenant, movements)
-    ReturnLine.objects.bulk_update(lines.values(), ["qc_result", "qc_note", "restock_warehouse"])
-    all_failed = not any(result.passed for result in results)
-    return_request.status = S.QC_FAILED if all_failed else S.QC_PASSED
+    ReturnLine.objects.bulk_update(
+        lines.values(),
+        ["qc_result", "passed_quantity", "failed_quantity", "qc_note", "restock_warehouse"],
+    )
+    nothing_passed = not any(line.passed_quantity for line in lines.values())
+    return_request.status = S.QC_FAILED if nothing_passed else S.QC_PASSED
     return_request.qc_note = note
     return_request.save(update_fields=["status", "qc_at", "qc_note", "updated_at"])
     announce(return_request)

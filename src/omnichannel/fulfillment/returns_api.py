@@ -15,7 +15,7 @@ from omnichannel.api.pagination import Page, paginate
 from omnichannel.api.scoping import get_owned, owned
 from omnichannel.errors import Unprocessable
 from omnichannel.fulfillment import returns
-from omnichannel.fulfillment.models import Return, ReturnLine
+from omnichannel.fulfillment.models import Return
 from omnichannel.fulfillment.schemas import ReturnOut
 from omnichannel.inventory.models import Warehouse
 from omnichannel.orders.models import Order
@@ -41,7 +41,15 @@ class ReturnIn(Schema):
 
 class QcLineIn(Schema):
     sku: str
-    result: Literal["pass", "fail"] = Field(description="pass: restock; fail: write off")
+    result: Literal["pass", "fail"] | None = Field(
+        None, description="The whole line: pass (restock) or fail (write off)"
+    )
+    passed: int | None = Field(
+        None, ge=0, description="Units that passed (restocked); the rest of the line failed"
+    )
+    failed: int | None = Field(
+        None, ge=0, description="Units that failed (written off); the rest of the line passed"
+    )
     warehouse: str | None = Field(None, description="Warehouse code; default the order's")
     note: str = Field("", max_length=300)
 
@@ -57,7 +65,7 @@ class RefundIn(Schema):
 
 
 def detailed(rows: QuerySet[Return]) -> QuerySet[Return]:
-    return rows.prefetch_related("lines__restock_warehouse")
+    return rows.select_related("order").prefetch_related("lines__restock_warehouse")
 
 
 def fresh(request: HttpRequest, return_id: int) -> Return:
@@ -91,6 +99,7 @@ def list_returns(
     request: HttpRequest,
     status: Return.Status | None = None,
     order_id: int | None = None,
+    connection_id: int | None = None,
     cursor: str | None = None,
     limit: int | None = None,
 ) -> dict:
@@ -99,6 +108,8 @@ def list_returns(
         rows = rows.filter(status=status)
     if order_id:
         rows = rows.filter(order_id=order_id)
+    if connection_id:
+        rows = rows.filter(order__connection_id=connection_id)
     return paginate(detailed(rows), cursor, limit)
 
 
@@ -122,9 +133,11 @@ def receive_return(request: HttpRequest, return_id: int) -> Return:
     "/{return_id}/qc",
     response=ReturnOut,
     auth=scope("orders:write"),
-    summary="Record the QC result of every line",
-    description="pass: restocked into the chosen warehouse (default the order's) as an "
-    "inbound movement `return-<id>-<line>`; fail: written off, not restocked.",
+    summary="Record the QC result of every line, per unit",
+    description="Per line a `result` (pass: restocked into the chosen warehouse, default the "
+    "order's, as an inbound movement `return-<id>-<line>`; fail: written off, not restocked) "
+    "or the units that `passed` and `failed`, which must add up to the line's quantity "
+    "(422 `return.qc_quantities_mismatch`); only the passed units are restocked.",
 )
 def qc_return(request: HttpRequest, return_id: int, payload: QcIn) -> Return:
     return_request = get_owned(Return, request, return_id)
@@ -138,7 +151,9 @@ def qc_return(request: HttpRequest, return_id: int, payload: QcIn) -> Return:
     results = [
         returns.QcResult(
             sku=line.sku,
-            passed=line.result == ReturnLine.QcResult.PASS,
+            result=line.result,
+            passed=line.passed,
+            failed=line.failed,
             warehouse=warehouses.get(line.warehouse or ""),
             note=line.note,
         )

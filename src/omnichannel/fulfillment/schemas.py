@@ -39,10 +39,13 @@ class ShipmentOut(Schema):
 
 class ReturnLineOut(Schema):
     id: int
+    order_line_id: int | None
     sku: str
     quantity: int
     reason: str
     qc_result: str
+    passed_quantity: int
+    failed_quantity: int
     qc_note: str
     restock_warehouse: str | None
 
@@ -54,8 +57,10 @@ class ReturnLineOut(Schema):
 class ReturnOut(Schema):
     id: int
     order_id: int
+    connection_id: int
     external_id: str
     status: str
+    channel_status: str
     reason: str
     return_tracking_number: str
     refund_status: str
@@ -67,6 +72,10 @@ class ReturnOut(Schema):
     lines: list[ReturnLineOut]
     created_at: datetime
     updated_at: datetime
+
+    @staticmethod
+    def resolve_connection_id(obj: Return) -> int:
+        return obj.order.connection_id
 
     @staticmethod
     def resolve_lines(obj: Return) -> list[ReturnLine]:

@@ -9,14 +9,12 @@ from omnichannel.connectors.shopee import mapping, schemas
 from omnichannel.connectors.shopee.client import PAGE_SIZE, ShopeeClient, check_window
 from omnichannel.unified.returns import Return, ReturnPage
 
-MAX_RETURN_WINDOW = timedelta(days=15)
-
-
 class ShopeeReturnsReading(ReturnsReading):
     client: ShopeeClient
+    max_return_window = timedelta(days=15)
 
     def list_returns(self, window: TimeWindow, cursor: str | None = None) -> ReturnPage:
-        check_window(window, MAX_RETURN_WINDOW)
+        check_window(window, self.max_return_window)
         # page_no counts from 0 (documented default). Starting at 1 would skip the first
         # page if Shopee counts from 0; starting at 0 costs at most a page read twice.
         page_no = int(cursor or 0)
