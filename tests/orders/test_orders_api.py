@@ -46,6 +46,12 @@ def test_a_manual_order_is_created_with_its_stock_reserved(caller, world, manual
     assert StockLevel.objects.get(warehouse=world.jkt, product=world.tee).reserved == 2
 
 
+def test_the_created_order_is_answered_as_it_reads_back(caller, world, manual):
+    created = place(caller, manual, lines=[{"sku": "GIFT", "quantity": 1, "unit_price": "9.5"}])
+    assert created.status_code == 201, created.content
+    assert created.json() == caller.get(f"/api/v1/orders/{created.json()['id']}").json()
+
+
 def test_the_same_external_id_twice_is_a_conflict(caller, world, manual):
     place(caller, manual)
     again = place(caller, manual)

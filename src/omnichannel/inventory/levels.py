@@ -54,15 +54,25 @@ def write_levels(levels: Iterable[StockLevel]) -> None:
     )
 
 
-def requirements(lines: Iterable[tuple[int, int]]) -> dict[int, int]:
-    """Units per stocked product for (product id, quantity) lines: a bundle needs its
-    components (quantity × units per bundle), never itself."""
-    lines = list(lines)
-    parts: Mapping[int, list[tuple[int, int]]] = defaultdict(list)
+def bundle_parts(product_ids: Iterable[int]) -> dict[int, list[tuple[int, int]]]:
+    """(component id, units per bundle) of each bundle among ``product_ids``; one query."""
+    parts: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for bundle_id, component_id, per_bundle in BundleComponent.objects.filter(
-        bundle_id__in={product_id for product_id, _ in lines}
+        bundle_id__in=set(product_ids)
     ).values_list("bundle_id", "component_id", "quantity"):
         parts[bundle_id].append((component_id, per_bundle))
+    return dict(parts)
+
+
+def requirements(
+    lines: Iterable[tuple[int, int]], parts: Mapping[int, list[tuple[int, int]]] | None = None
+) -> dict[int, int]:
+    """Units per stocked product for (product id, quantity) lines: a bundle needs its
+    components (quantity × units per bundle), never itself. ``parts`` is
+    ``bundle_parts`` of the lines' products when the caller has it already."""
+    lines = list(lines)
+    if parts is None:
+        parts = bundle_parts(product_id for product_id, _ in lines)
     needed: dict[int, int] = defaultdict(int)
     for product_id, quantity in lines:
         for component_id, per_bundle in parts.get(product_id) or [(product_id, 1)]:

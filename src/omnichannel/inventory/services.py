@@ -4,11 +4,13 @@ These signatures are a contract with ``orders`` (docs/stock.md, "For the order p
 
 - ``reserve(order_line, warehouse, quantity=None)`` holds stock for a line in one warehouse;
   a bundle line reserves its components. Raises ``Conflict("stock.insufficient")``.
+  ``reserve_lines([(line, quantity), ...], warehouse)`` does it for a whole order at once.
 - ``release(order_line)`` gives the held stock back (cancellation).
 - ``consume(order_line)`` ships it: on_hand and reserved drop together, and outbound rows
   are written to the ledger.
-- ``can_supply(warehouse, lines)`` / ``shortfall(...)`` / ``supplying_warehouses(...)``
-  answer routing questions without changing anything.
+- ``can_supply(warehouse, lines)`` / ``able_to_supply(warehouses, lines)`` /
+  ``shortfall(...)`` / ``supplying_warehouses(...)`` answer routing questions without
+  changing anything.
 
 Each runs in its own transaction (or the caller's) and recomputes the targets of the
 affected listings before it commits. Two orders racing for the last unit cannot both get
@@ -18,6 +20,7 @@ exclusive (SQLite ``BEGIN IMMEDIATE``), and availability is checked under that l
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 
 from django.db import transaction
@@ -27,7 +30,13 @@ from omnichannel.catalog.models import Product
 from omnichannel.channels.models import Connection
 from omnichannel.errors import Conflict, Unprocessable
 from omnichannel.inventory.ledger import MovementInput
-from omnichannel.inventory.levels import locked_levels, requirements, write_levels
+from omnichannel.inventory.levels import (
+    Pair,
+    bundle_parts,
+    locked_levels,
+    requirements,
+    write_levels,
+)
 from omnichannel.inventory.models import Reservation, StockLevel, StockMovement, Warehouse
 from omnichannel.inventory.targets import recompute_products, warehouse_sets
 from omnichannel.orders.models import OrderLine
@@ -35,7 +44,8 @@ from omnichannel.orders.models import OrderLine
 State = Reservation.State
 
 
-def line_requirements(order_line: OrderLine, quantity: int | None) -> dict[int, int]:
+def check_line(order_line: OrderLine, quantity: int | None) -> int:
+    """The units to reserve for a line; refused when it cannot hold stock at all."""
     if order_line.product_id is None:
         raise Unprocessable(
             "The order line is not mapped to a SKU, so nothing can be reserved.",
@@ -47,7 +57,7 @@ def line_requirements(order_line: OrderLine, quantity: int | None) -> dict[int, 
         raise Unprocessable(
             "A reservation is for at least one unit.", code="stock.invalid_quantity"
         )
-    return requirements([(order_line.product_id, wanted)])
+    return wanted
 
 
 def reserve(
@@ -59,60 +69,109 @@ def reserve(
     returns the open reservations unchanged. To move a line to another warehouse,
     ``release`` it first. A released line may be reserved again; a consumed one may not.
     """
-    needed = line_requirements(order_line, quantity)
+    return reserve_lines([(order_line, quantity)], warehouse)
+
+
+def reserve_lines(
+    lines: Sequence[tuple[OrderLine, int | None]], warehouse: Warehouse
+) -> list[Reservation]:
+    """``reserve`` for several lines (of one order) together, all or none.
+
+    One bundle lookup, one level lock, one write and one recompute for the whole order
+    instead of one each per line; availability is checked on the lines' total per SKU.
+    """
+    wanted = [(line, check_line(line, quantity)) for line, quantity in lines]
+    parts = bundle_parts(line.product_id for line, _ in wanted)
     tenant_id = warehouse.tenant_id
     with transaction.atomic():
-        existing = {r.product_id: r for r in Reservation.objects.filter(order_line=order_line)}
-        held = {p: r for p, r in existing.items() if r.state == State.OPEN}
-        if held:
-            if {p: r.quantity for p, r in held.items()} == needed and all(
-                r.warehouse_id == warehouse.pk for r in held.values()
-            ):
-                return list(held.values())
-            raise Conflict(
-                "This order line already holds stock; release it before reserving again.",
-                code="stock.already_reserved",
-                details={"order_line": order_line.pk},
-            )
-        if any(r.state == State.CONSUMED for r in existing.values()):
-            raise Conflict(
-                "This order line has shipped; its stock cannot be reserved again.",
-                code="stock.already_consumed",
-                details={"order_line": order_line.pk},
-            )
-        levels = locked_levels(tenant_id, {(p, warehouse.pk) for p in needed})
-        short = {p: qty for p, qty in needed.items() if levels[(p, warehouse.pk)].available < qty}
-        if short:
-            skus = dict(Product.objects.filter(pk__in=short).values_list("pk", "sku"))
-            raise Conflict(
-                f"Warehouse {warehouse.code} does not have enough stock for this line.",
-                code="stock.insufficient",
-                details={
-                    "warehouse": warehouse.code,
-                    "short": [
-                        {
-                            "sku": skus[p],
-                            "needed": qty,
-                            "available": max(0, levels[(p, warehouse.pk)].available),
-                        }
-                        for p, qty in short.items()
-                    ],
-                },
-            )
-        reservations = []
-        for product_id, qty in needed.items():
-            levels[(product_id, warehouse.pk)].reserved += qty
-            reservation = existing.get(product_id) or Reservation(
-                tenant_id=tenant_id, order_line=order_line, product_id=product_id
-            )
-            reservation.warehouse = warehouse
-            reservation.quantity = qty
-            reservation.state = State.OPEN
+        existing: dict[int, dict[int, Reservation]] = defaultdict(dict)
+        for row in Reservation.objects.filter(order_line__in=[line for line, _ in wanted]):
+            existing[row.order_line_id][row.product_id] = row
+        kept: list[Reservation] = []
+        todo: list[tuple[OrderLine, dict[int, int]]] = []
+        for line, units in wanted:
+            needed = requirements([(line.product_id, units)], parts)
+            if still_held(line, needed, existing[line.pk], warehouse):
+                kept.extend(existing[line.pk].values())
+            else:
+                todo.append((line, needed))
+        if not todo:
+            return kept
+        totals: dict[int, int] = defaultdict(int)
+        for _, needed in todo:
+            for product_id, units in needed.items():
+                totals[product_id] += units
+        levels = locked_levels(tenant_id, {(p, warehouse.pk) for p in totals})
+        check_available(warehouse, levels, totals)
+        fresh: list[Reservation] = []
+        for line, needed in todo:
+            for product_id, units in needed.items():
+                levels[(product_id, warehouse.pk)].reserved += units
+                reservation = existing[line.pk].get(product_id) or Reservation(
+                    tenant_id=tenant_id, order_line=line, product_id=product_id
+                )
+                reservation.warehouse = warehouse
+                reservation.quantity = units
+                reservation.state = State.OPEN
+                fresh.append(reservation)
+        reopened = [r for r in fresh if r.pk is not None]  # released before, held again
+        Reservation.objects.bulk_create([r for r in fresh if r.pk is None])
+        for reservation in reopened:
             reservation.save()
-            reservations.append(reservation)
         write_levels(levels.values())
-        recompute_products(tenant_id, needed)
-        return reservations
+        recompute_products(tenant_id, totals)
+        return kept + fresh
+
+
+def still_held(
+    line: OrderLine, needed: dict[int, int], rows: dict[int, Reservation], warehouse: Warehouse
+) -> bool:
+    """True when the line already holds exactly ``needed`` in ``warehouse`` (nothing to do);
+    refused when it holds something else or has shipped; False when it holds nothing."""
+    held = {p: r for p, r in rows.items() if r.state == State.OPEN}
+    if held:
+        if {p: r.quantity for p, r in held.items()} == needed and all(
+            r.warehouse_id == warehouse.pk for r in held.values()
+        ):
+            return True
+        raise Conflict(
+            "This order line already holds stock; release it before reserving again.",
+            code="stock.already_reserved",
+            details={"order_line": line.pk},
+        )
+    if any(r.state == State.CONSUMED for r in rows.values()):
+        raise Conflict(
+            "This order line has shipped; its stock cannot be reserved again.",
+            code="stock.already_consumed",
+            details={"order_line": line.pk},
+        )
+    return False
+
+
+def check_available(
+    warehouse: Warehouse, levels: dict[Pair, StockLevel], needed: dict[int, int]
+) -> None:
+    """Refuse with ``stock.insufficient`` (and what is short per SKU) unless the locked
+    ``levels`` of ``warehouse`` have ``needed`` available."""
+    short = {p: qty for p, qty in needed.items() if levels[(p, warehouse.pk)].available < qty}
+    if not short:
+        return
+    skus = dict(Product.objects.filter(pk__in=short).values_list("pk", "sku"))
+    raise Conflict(
+        f"Warehouse {warehouse.code} does not have enough stock for this line.",
+        code="stock.insufficient",
+        details={
+            "warehouse": warehouse.code,
+            "short": [
+                {
+                    "sku": skus[p],
+                    "needed": qty,
+                    "available": max(0, levels[(p, warehouse.pk)].available),
+                }
+                for p, qty in short.items()
+            ],
+        },
+    )
 
 
 def settle(order_line: OrderLine, state: str) -> tuple[list[Reservation], list[StockLevel]]:
@@ -213,9 +272,29 @@ def shortfall(warehouse: Warehouse, lines: Sequence[tuple[Product, int]]) -> dic
     return {skus[p]: qty for p, qty in missing.items()}
 
 
+def able_to_supply(
+    warehouses: Sequence[Warehouse], lines: Sequence[tuple[Product, int]]
+) -> set[int]:
+    """Ids of the ``warehouses`` that hold enough available stock for every line right
+    now, in one read whatever their number (routing weighs all its candidates at once)."""
+    needed = requirements([(product.pk, quantity) for product, quantity in lines])
+    ids = [warehouse.pk for warehouse in warehouses]
+    available = {
+        (product_id, warehouse_id): on_hand - reserved
+        for product_id, warehouse_id, on_hand, reserved in StockLevel.objects.filter(
+            warehouse_id__in=ids, product_id__in=needed
+        ).values_list("product_id", "warehouse_id", "on_hand", "reserved")
+    }
+    return {
+        warehouse_id
+        for warehouse_id in ids
+        if all(available.get((p, warehouse_id), 0) >= qty for p, qty in needed.items())
+    }
+
+
 def can_supply(warehouse: Warehouse, lines: Sequence[tuple[Product, int]]) -> bool:
     """Whether ``warehouse`` holds enough available stock for every line right now."""
-    return not shortfall(warehouse, lines)
+    return warehouse.pk in able_to_supply([warehouse], lines)
 
 
 def supplying_warehouses(
@@ -225,4 +304,5 @@ def supplying_warehouses(
     the routing candidates for an order (the first one is the default choice)."""
     order = warehouse_sets(connection.tenant_id, {connection.pk}).get(connection.pk, ())
     warehouses = Warehouse.objects.in_bulk(order)
-    return [warehouses[w] for w in order if can_supply(warehouses[w], lines)]
+    able = able_to_supply(list(warehouses.values()), lines)
+    return [warehouses[w] for w in order if w in able]

@@ -33,14 +33,21 @@ EVENT_TYPES = {
 
 
 def next_sequence(tenant: Tenant) -> int:
-    """Take the tenant's next event number; the row stays locked until commit."""
-    EventSequence.objects.get_or_create(tenant=tenant)
+    """Take the tenant's next event number; the row stays locked until commit.
+
+    One statement per event; the tenant's row is created by its first event only.
+    """
     table = EventSequence._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET last = last + 1 WHERE tenant_id = %s RETURNING last", [tenant.pk]
-        )
-        return cursor.fetchone()[0]
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET last = last + 1 WHERE tenant_id = %s RETURNING last",
+                [tenant.pk],
+            )
+            row = cursor.fetchone()
+        if row is not None:
+            return row[0]
+        EventSequence.objects.get_or_create(tenant=tenant)
 
 
 def emit(
@@ -65,7 +72,10 @@ def emit(
         subject_id=str(subject_id),
         data=data,
     )
-    subscriptions = WebhookSubscription.objects.filter(tenant=tenant, active=True)
+    # Only what owing needs: the secret stays encrypted (decrypting costs per row).
+    subscriptions = WebhookSubscription.objects.filter(tenant=tenant, active=True).only(
+        "pk", "event_types"
+    )
     owe(event, [s for s in subscriptions if s.wants(event_type)])
     return event
 

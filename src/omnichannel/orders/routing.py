@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from omnichannel.catalog.models import Product
 from omnichannel.inventory.models import ConnectionWarehouse, Warehouse
-from omnichannel.inventory.services import can_supply
+from omnichannel.inventory.services import able_to_supply
 from omnichannel.orders.models import Order, RoutingRule
 
 
@@ -34,7 +34,10 @@ def candidates(order: Order, products: list[Product]) -> list[tuple[Warehouse, b
 
 
 def choose_warehouse(order: Order, lines: list[tuple[Product, int]]) -> Warehouse | None:
-    for warehouse, needs_stock in candidates(order, [p for p, _ in lines]):
-        if not needs_stock or can_supply(warehouse, lines):
+    """The first candidate that may take the order; every candidate's stock is read at once."""
+    chosen = candidates(order, [p for p, _ in lines])
+    able = able_to_supply([w for w, needs_stock in chosen if needs_stock], lines)
+    for warehouse, needs_stock in chosen:
+        if not needs_stock or warehouse.pk in able:
             return warehouse
     return None

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import DateTimeField, DecimalField, Model, Prefetch, QuerySet
 from ninja import Schema
 
 from omnichannel.inventory.models import Reservation
@@ -108,7 +110,69 @@ def with_details(orders: QuerySet[Order]) -> QuerySet[Order]:
     )
 
 
+def order_snapshot(order: Order) -> OrderOut:
+    """The order read back from the database, as the API shows it."""
+    return OrderOut.from_orm(with_details(Order.objects.filter(pk=order.pk)).get())
+
+
 def order_data(order: Order) -> dict:
     """The order as JSON-ready data: what events carry and the API returns."""
-    fresh = with_details(Order.objects.filter(pk=order.pk)).get()
-    return OrderOut.from_orm(fresh).model_dump(mode="json")
+    return order_snapshot(order).model_dump(mode="json")
+
+
+def placed_order_snapshot(
+    order: Order, lines: Sequence[OrderLine], reservations: Iterable[Reservation]
+) -> OrderOut:
+    """``order_snapshot`` of an order inserted in this transaction, from the objects in
+    hand: the same answer without reading the order, its lines and reservations back.
+
+    ``order`` and ``lines`` must be saved (they have their ids and timestamps) and
+    ``reservations`` are the lines' open ones; a new order has no shipment yet.
+    """
+    held: dict[int, list[Reservation]] = defaultdict(list)
+    for reservation in reservations:
+        held[reservation.order_line_id].append(reservation)
+    for instance in (order, *lines):
+        as_stored(instance)
+    in_hand = [_View(line, reservations=held[line.pk]) for line in lines]
+    return OrderOut.from_orm(_View(order, lines=in_hand, shipments=[]))
+
+
+def as_stored(instance: Model) -> None:
+    """Give ``instance`` the values a read from the database returns: decimals with their
+    field's decimal places, times in UTC."""
+    for field in instance._meta.concrete_fields:
+        value = getattr(instance, field.attname)
+        if value is None:
+            continue
+        if isinstance(field, DecimalField):
+            value = Decimal(value).quantize(Decimal(1).scaleb(-field.decimal_places))
+        elif isinstance(field, DateTimeField):
+            value = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+        else:
+            continue
+        setattr(instance, field.attname, value)
+
+
+class _Loaded:
+    """Related rows in hand, read like a related manager."""
+
+    def __init__(self, rows: Iterable[object]) -> None:
+        self._rows = list(rows)
+
+    def all(self) -> list[object]:
+        return self._rows
+
+
+class _View:
+    """A saved row with some of its related rows in hand: ``OrderOut`` reads it like the
+    model instance, without a query."""
+
+    def __init__(self, row: Model, **related: Iterable[object]) -> None:
+        self._row = row
+        self._related = {name: _Loaded(rows) for name, rows in related.items()}
+
+    def __getattr__(self, name: str) -> object:
+        if name in self._related:
+            return self._related[name]
+        return getattr(self._row, name)

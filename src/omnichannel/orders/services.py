@@ -6,6 +6,7 @@ its outbox events, so an order change and what it must cause commit together.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,12 +17,18 @@ from omnichannel.catalog.models import Listing, Product
 from omnichannel.channels.models import Connection
 from omnichannel.errors import Conflict, DomainError
 from omnichannel.inventory import services as stock
+from omnichannel.inventory.models import Reservation
 from omnichannel.notifications.services import emit
 from omnichannel.orders import lifecycle, routing
 from omnichannel.orders.models import CancelledBy, Order, OrderLine
 from omnichannel.orders.models import OrderStatus as S
 from omnichannel.orders.preorders import preorder_listings
-from omnichannel.orders.schemas import order_data
+from omnichannel.orders.schemas import (
+    OrderOut,
+    order_data,
+    order_snapshot,
+    placed_order_snapshot,
+)
 from omnichannel.unified.orders import UnifiedOrder
 
 HOLD = Order.HoldReason
@@ -41,6 +48,8 @@ class IngestResult:
     order: Order
     created: bool
     changed: bool
+    snapshot: OrderOut | None = None
+    """A new order as its ``order.created`` event announced it (what the API answers)."""
 
 
 def underlying_status(order: Order) -> str:
@@ -70,16 +79,35 @@ def ingest(connection: Connection, incoming: UnifiedOrder, raw: dict | None = No
     if order is None:
         try:
             with transaction.atomic():
-                order = create_order(connection, incoming, raw)
+                order = insert_order(connection, incoming, raw)
+                lines = insert_lines(order, connection, incoming)
         except IntegrityError:
             order = Order.objects.select_for_update().get(
                 connection=connection, external_id=incoming.external_id
             )
         else:
-            place(order, str(incoming.status))
-            return IngestResult(order, created=True, changed=True)
+            snapshot = place(order, str(incoming.status), lines)
+            return IngestResult(order, created=True, changed=True, snapshot=snapshot)
     changed = apply_channel_update(order, incoming, raw)
     return IngestResult(order, created=False, changed=changed)
+
+
+@transaction.atomic
+def create(connection: Connection, incoming: UnifiedOrder) -> OrderOut:
+    """Insert a new order (POS, manual): refused with ``order.exists`` when the connection
+    already has its external id, never merged into it. The unique key decides.
+
+    Returns the order as its ``order.created`` event announced it."""
+    try:
+        with transaction.atomic():
+            order = insert_order(connection, incoming, None)
+    except IntegrityError as exc:
+        raise Conflict(
+            f"Order '{incoming.external_id}' exists on this connection.",
+            code="order.exists",
+            details={"external_id": incoming.external_id},
+        ) from exc
+    return place(order, str(incoming.status), insert_lines(order, connection, incoming))
 
 
 def header_values(incoming: UnifiedOrder) -> dict[str, Any]:
@@ -93,8 +121,8 @@ def header_values(incoming: UnifiedOrder) -> dict[str, Any]:
     return values
 
 
-def create_order(connection: Connection, incoming: UnifiedOrder, raw: dict | None) -> Order:
-    order = Order.objects.create(
+def insert_order(connection: Connection, incoming: UnifiedOrder, raw: dict | None) -> Order:
+    return Order.objects.create(
         tenant=connection.tenant,
         connection=connection,
         channel=incoming.channel,
@@ -116,67 +144,116 @@ def create_order(connection: Connection, incoming: UnifiedOrder, raw: dict | Non
         raw=raw or {},
         **header_values(incoming),
     )
-    lines = []
-    for line in incoming.lines:
-        listing, product = map_line(
-            connection, line.external_item_id, line.external_variant_id, line.channel_sku
+
+
+def insert_lines(order: Order, connection: Connection, incoming: UnifiedOrder) -> list[OrderLine]:
+    """The order's lines, mapped and inserted together; returned with their ids."""
+    mapped = map_lines(
+        connection,
+        [(x.external_item_id, x.external_variant_id, x.channel_sku) for x in incoming.lines],
+    )
+    lines = [
+        OrderLine(
+            order=order,
+            external_line_id=line.external_line_id,
+            channel_sku=line.channel_sku or "",
+            product=product,
+            listing=listing,
+            external_item_id=line.external_item_id or "",
+            external_variant_id=line.external_variant_id or "",
+            name=line.name,
+            variant_name=line.variant_name or "",
+            quantity=line.quantity,
+            unit_price=line.unit_price or 0,
+            paid_price=line.paid_price if line.paid_price is not None else line.unit_price or 0,
         )
-        lines.append(
-            OrderLine(
-                order=order,
-                external_line_id=line.external_line_id,
-                channel_sku=line.channel_sku or "",
-                product=product,
-                listing=listing,
-                external_item_id=line.external_item_id or "",
-                external_variant_id=line.external_variant_id or "",
-                name=line.name,
-                variant_name=line.variant_name or "",
-                quantity=line.quantity,
-                unit_price=line.unit_price or 0,
-                paid_price=line.paid_price if line.paid_price is not None else line.unit_price or 0,
-            )
-        )
+        for line, (listing, product) in zip(incoming.lines, mapped, strict=True)
+    ]
     OrderLine.objects.bulk_create(lines)
-    return order
+    return lines
+
+
+LineKeys = tuple[str | None, str | None, str | None]
+"""A channel line's (item id, variant id, channel SKU)."""
+
+
+def map_lines(
+    connection: Connection, keys: Sequence[LineKeys]
+) -> list[tuple[Listing | None, Product | None]]:
+    """The listing and master SKU each channel line is for: by the channel's item and
+    variant ids, then by channel SKU; failing both, the channel SKU as a master SKU (POS
+    and manual). At most three queries, whatever the number of lines."""
+    listings = Listing.objects.filter(connection=connection).select_related("product")
+    item_ids = {item_id for item_id, _, _ in keys if item_id}
+    by_ids = {
+        (x.external_item_id, x.external_variant_id): x
+        for x in (listings.filter(external_item_id__in=item_ids) if item_ids else [])
+    }
+    found = [by_ids.get((item, variant or "")) if item else None for item, variant, _ in keys]
+    skus = [sku or "" for _, _, sku in keys]
+    unmatched = {sku for sku, x in zip(skus, found, strict=True) if x is None and sku}
+    by_sku: dict[str, Listing] = {}
+    for x in listings.filter(channel_sku__in=unmatched).order_by("pk") if unmatched else []:
+        by_sku.setdefault(x.channel_sku, x)
+    found = [x or by_sku.get(sku) for sku, x in zip(skus, found, strict=True)]
+    unmatched = {sku for sku, x in zip(skus, found, strict=True) if x is None and sku}
+    products = {
+        p.sku: p
+        for p in (
+            Product.objects.filter(tenant_id=connection.tenant_id, sku__in=unmatched)
+            if unmatched
+            else []
+        )
+    }
+    return [
+        (x, x.product) if x else (None, products.get(sku))
+        for sku, x in zip(skus, found, strict=True)
+    ]
 
 
 def map_line(
     connection: Connection, item_id: str | None, variant_id: str | None, channel_sku: str | None
 ) -> tuple[Listing | None, Product | None]:
-    """The listing and master SKU a channel line is for: by channel ids, then by SKU."""
-    listings = Listing.objects.filter(connection=connection).select_related("product")
-    listing = None
-    if item_id:
-        listing = listings.filter(
-            external_item_id=item_id, external_variant_id=variant_id or ""
-        ).first()
-    if listing is None and channel_sku:
-        listing = listings.filter(channel_sku=channel_sku).first()
-    if listing is not None:
-        return listing, listing.product
-    if channel_sku:
-        return None, Product.objects.filter(tenant=connection.tenant, sku=channel_sku).first()
-    return None, None
+    """``map_lines`` for one line."""
+    return map_lines(connection, [(item_id, variant_id, channel_sku)])[0]
 
 
-def place(order: Order, reported: str) -> None:
-    """First sight: set the status, then reserve (or hold) and announce the order."""
+PLACED_FIELDS = (
+    "status", "status_before_hold", "hold_reason", "cancelled_by", "warehouse", "updated_at",
+)  # fmt: skip
+"""What placing a new order changes on its row."""
+
+
+def place(order: Order, reported: str, lines: list[OrderLine] | None = None) -> OrderOut:
+    """First sight: set the status, then reserve (or hold) and announce the order.
+
+    ``lines`` are the order's lines just inserted; with them the announcement is built
+    from the objects in hand instead of reading the order back. Returns it.
+    """
     order.status = reported
+    held: list[Reservation] = []
     if reported == S.CANCELLED:
         order.cancelled_by = order.cancelled_by or CancelledBy.CHANNEL
     elif reported != S.RETURNED:  # a return first seen has nothing left to take
-        allocate(order)
-    order.save()
-    data = order_data(order)
+        held = allocate(order, lines) or []
+    order.save(update_fields=PLACED_FIELDS)
+    in_hand = lines is not None and all(line.pk is not None for line in lines)
+    snapshot = placed_order_snapshot(order, lines, held) if in_hand else order_snapshot(order)
+    data = snapshot.model_dump(mode="json")
     emit(order.tenant, "order.created", "order", order.pk, data)
     if order.status == S.ON_HOLD:
         emit(order.tenant, "order.on_hold", "order", order.pk, data)
+    return snapshot
 
 
-def allocate(order: Order) -> bool:
-    """Route and reserve, or hold the order saying why. True when stock is reserved."""
-    lines = list(order.lines.select_related("product", "listing"))
+def allocate(order: Order, lines: list[OrderLine] | None = None) -> list[Reservation] | None:
+    """Route and reserve, or hold the order saying why.
+
+    Returns the reservations left open (none when the order consumed its stock at once),
+    or None when the order is held. ``lines``: the order's lines when in hand.
+    """
+    if lines is None:
+        lines = list(order.lines.select_related("product", "listing"))
     if any(line.product is None for line in lines):
         return hold_in_place(order, HOLD.MAPPING_ERROR)
     if preorder_listings(lines, timezone.now()):
@@ -186,25 +263,24 @@ def allocate(order: Order) -> bool:
         return hold_in_place(order, HOLD.INSUFFICIENT_STOCK)
     try:
         with transaction.atomic():
-            for line in lines:
-                stock.reserve(line, warehouse, line.quantity)
+            held = stock.reserve_lines([(line, line.quantity) for line in lines], warehouse)
             if consumes_at_once(order) or underlying_status(order) in lifecycle.CONSUMED:
                 for line in lines:
                     stock.consume(line)
+                held = []
     except DomainError:
         return hold_in_place(order, HOLD.INSUFFICIENT_STOCK)
     order.warehouse = warehouse
     if order.status == S.ON_HOLD:
         order.status, order.status_before_hold, order.hold_reason = order.status_before_hold, "", ""
-    return True
+    return held
 
 
-def hold_in_place(order: Order, reason: str) -> bool:
+def hold_in_place(order: Order, reason: str) -> None:
     if order.status != S.ON_HOLD:
         order.status_before_hold = order.status
         order.status = S.ON_HOLD
     order.hold_reason = reason
-    return False
 
 
 # --- channel updates -----------------------------------------------------------------
@@ -306,7 +382,7 @@ def release(order: Order) -> Order:
             details={"action": "release", "status": order.status},
         )
     refresh_mapping(order)
-    if allocate(order):
+    if allocate(order) is not None:
         order.save()
         emit(order.tenant, "order.released", "order", order.pk, order_data(order))
     else:
