@@ -11,6 +11,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.http import HttpRequest
 
@@ -26,6 +27,8 @@ from omnichannel.channels.models import (
     SyncState,
 )
 from omnichannel.channels.services import set_enabled
+from omnichannel.channels.tasks import process_webhooks_task
+from omnichannel.channels.webhooks import retry_now
 from omnichannel.inventory.models import ConnectionWarehouse
 from omnichannel.tenants.admin import (
     ReadOnlyAdmin,
@@ -271,13 +274,50 @@ class RateBucketAdmin(ReadOnlyAdmin):
 # --- InboundWebhook (channel pushes, stored before they are acknowledged: read-only) ---------
 
 
+UNPROCESSED = (InboundWebhook.State.FAILED, InboundWebhook.State.RECEIVED)
+
+
 @admin.register(InboundWebhook)
 class InboundWebhookAdmin(ReadOnlyAdmin):
-    list_display = ("received_at", "channel", "connection", "state", "attempts", "processed_at")
+    list_display = (
+        "received_at",
+        "channel",
+        "connection",
+        "state",
+        "attempts",
+        "next_attempt_at",
+        "processed_at",
+    )
     list_filter = ("state", "channel")
     list_select_related = ("connection",)
     search_fields = ("dedup_key", "error")
     date_hierarchy = "received_at"
+    actions = ("retry",)
+
+    @admin.action(description="Retry selected pushes now (failed or not yet processed)")
+    def retry(self, request: HttpRequest, queryset: QuerySet[InboundWebhook]) -> None:
+        """Make failed rows (even given-up ones) due at once and queue the worker's own
+        processing run, which also takes the selected rows still waiting to be processed."""
+        rows = list(queryset.select_related("connection"))
+        waiting = [row for row in rows if row.state in UNPROCESSED]
+        retry_now(waiting)
+        transaction.on_commit(process_webhooks_task)
+        blocked = sum(
+            1
+            for row in waiting
+            if row.connection is None or row.connection.status != Connection.Status.ACTIVE
+        )
+        notes = []
+        if len(rows) > len(waiting):
+            notes.append(f"{len(rows) - len(waiting)} skipped (processed or ignored)")
+        if blocked:
+            notes.append(f"{blocked} wait for their connection to be active again")
+        note = f"; {', '.join(notes)}" if notes else ""
+        self.message_user(
+            request,
+            f"Queued {len(waiting)} push(es) for processing{note}.",
+            messages.SUCCESS if waiting else messages.WARNING,
+        )
 
 
 # --- SyncState (each job's cursor and last run: read-only) -----------------------------------
