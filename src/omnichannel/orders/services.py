@@ -140,7 +140,7 @@ def insert_order(connection: Connection, incoming: UnifiedOrder, raw: dict | Non
             if incoming.shipping_address
             else {}
         ),
-        channel_data=incoming.channel_data,
+        channel_data=incoming.model_dump(mode="json", include={"channel_data"})["channel_data"],
         raw=raw or {},
         **header_values(incoming),
     )
