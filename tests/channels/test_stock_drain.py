@@ -11,6 +11,7 @@ import pytest
 from omnichannel.catalog.models import Listing, Product
 from omnichannel.channels.models import ApiCallLog, Connection, SyncState
 from omnichannel.channels.stock_sync import DRAIN_JOB, drain_connection, reconcile_connection
+from omnichannel.channels.tasks import reconcile_stock_task
 from omnichannel.inventory.models import StockPush, Warehouse
 from omnichannel.notifications.models import Event
 
@@ -163,4 +164,17 @@ def test_read_back_finds_a_listing_changed_on_the_channel_and_pushes_it_again(
 
     assert len(outcome.result) == 1
     assert shopee.stock("DEMO-MUG") == 5
+    assert SyncState.objects.get(connection=shop, job="stock_reconcile").last_success_at
+
+
+def test_the_periodic_read_back_repairs_every_shop_that_can_read_stock(
+    caller, shop, shopee, django_capture_on_commit_callbacks
+):
+    move(caller, django_capture_on_commit_callbacks, DEMO_MUG=3)
+    shopee.sim.set_stock(shopee.item("DEMO-MUG")["item_id"], 0)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        reconcile_stock_task.call_local()
+
+    assert shopee.stock("DEMO-MUG") == 3
     assert SyncState.objects.get(connection=shop, job="stock_reconcile").last_success_at

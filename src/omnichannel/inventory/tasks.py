@@ -1,6 +1,11 @@
 """Stock jobs. Targets are written in the transaction of each change, so these only catch
 what time changes (a pre-order ending) or what bypassed the services (a row edited by
-hand), and read channel stock back, because a 200 does not mean the stock was applied."""
+hand).
+
+Reading channel stock back (a 200 does not mean the stock was applied) is the channels
+app's job: ``channels.tasks.reconcile_stock_task`` runs ``stock_sync.reconcile_connection``
+for every shop whose connector can read stock, under the job lease.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +16,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from omnichannel.catalog.models import Listing
-from omnichannel.channels.models import Connection
-from omnichannel.connectors.base import capabilities
-from omnichannel.connectors.errors import ConnectorError
 from omnichannel.inventory.models import StockPolicy
-from omnichannel.inventory.outbox import reconcile
 from omnichannel.inventory.policies import governed
 from omnichannel.inventory.targets import recompute
 from omnichannel.tenants.models import Tenant
@@ -49,26 +50,6 @@ def sweep_targets() -> dict[int, int]:
     return {row["connection_id"]: row["count"] for row in pending}
 
 
-def reconcile_all() -> dict[int, int]:
-    """Read back every active connection whose connector can read stock; return the
-    number of drifted listings per connection. One failing shop does not stop the rest."""
-    from omnichannel.channels.transport import connector_for
-
-    drifted: dict[int, int] = {}
-    for connection in Connection.objects.filter(status=Connection.Status.ACTIVE):
-        try:
-            connector = connector_for(connection)
-            if "stock_read" not in capabilities(connector):
-                continue
-            drifted[connection.pk] = len(reconcile(connection, connector.read_stock))
-        except ConnectorError as exc:
-            logger.warning(
-                "stock reconciliation failed",
-                extra={"connection": connection.pk, "error": str(exc)},
-            )
-    return drifted
-
-
 @db_periodic_task(crontab(minute="*"))
 def sweep_preorders_task() -> None:
     sweep_preorders()
@@ -77,8 +58,3 @@ def sweep_preorders_task() -> None:
 @db_periodic_task(crontab(minute="17"))
 def sweep_targets_task() -> None:
     sweep_targets()
-
-
-@db_periodic_task(crontab(minute="40", hour="*/6"))
-def reconcile_stock_task() -> None:
-    reconcile_all()
