@@ -28,7 +28,6 @@ from omnichannel.connectors.base import (
     require,
 )
 from omnichannel.orders import services as orders
-from omnichannel.unified.orders import UnifiedOrder
 
 logger = logging.getLogger("omnichannel.order_sync")
 
@@ -91,7 +90,7 @@ def ingest_orders(
         report.missing += [order_id for order_id in batch if order_id not in returned]
         for unified in fetched:
             try:
-                result = orders.ingest(connection, json_safe(unified))
+                result = orders.ingest(connection, unified)
             except Exception as exc:  # one bad order must not stop its batch; it is retried
                 logger.exception("order ingest failed", extra={"order": unified.external_id})
                 report.failed[unified.external_id] = f"{type(exc).__name__}: {exc}"
@@ -101,15 +100,6 @@ def ingest_orders(
                 report.created.append(unified.external_id)
             after_ingest(connection, result)
     return report
-
-
-def json_safe(order: UnifiedOrder) -> UnifiedOrder:
-    """The order with ``channel_data`` in plain JSON types (connectors may leave Decimals
-    there), as the order row stores it."""
-    if not order.channel_data:
-        return order
-    plain = order.model_dump(mode="json", include={"channel_data"})["channel_data"]
-    return order.model_copy(update={"channel_data": plain})
 
 
 def windows(start: datetime, end: datetime, longest: timedelta) -> Iterator[TimeWindow]:
