@@ -68,6 +68,24 @@ def test_the_token_records_when_it_was_last_used(caller):
     assert token.last_used_at is not None
 
 
+def test_a_token_resolves_to_its_client_and_tenant(tenant, make_caller):
+    from omnichannel.api.auth import client_for_token
+
+    caller = make_caller(tenant, ["stock:read", "orders:write"], name="wms")
+    client = client_for_token(caller.token)
+    assert (client.pk, client.name, client.scopes) == (
+        caller.api_client.pk,
+        "wms",
+        ["orders:write", "stock:read"],
+    )
+    assert (client.tenant.pk, client.tenant.name, client.tenant.active) == (
+        tenant.pk,
+        "Brand A",
+        True,
+    )
+    assert client.created_at == caller.api_client.created_at  # deferred, loaded on use
+
+
 def test_only_the_hash_of_a_token_is_stored(caller):
     token = ApiToken.objects.get(client=caller.api_client)
     assert caller.token not in (token.token_hash, token.hint)

@@ -63,6 +63,7 @@ def client_for_token(raw: str) -> ApiClient:
         raise Unauthorized("The API client or its tenant is disabled.", code="auth.client_disabled")
     if stale:
         ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
+    # Model.from_db takes a subset of the fields in the model's field order.
     tenant = Tenant.from_db(
         db_connection.alias, ["id", "name", "active"], [tenant_id, tenant_name, True]
     )

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 
 from django.utils import timezone
 
-from omnichannel.catalog.models import BundleComponent
+from omnichannel.inventory import sql
 from omnichannel.inventory.models import StockLevel
 from omnichannel.inventory.targets import update_rows
 
@@ -24,14 +24,10 @@ def locked_levels(tenant_id: int, pairs: Iterable[Pair]) -> dict[Pair, StockLeve
     IMMEDIATE transaction already holds the database's write lock.
     """
     wanted = set(pairs)
-    rows = (
-        StockLevel.objects.select_for_update()
-        .filter(
-            tenant_id=tenant_id,
-            product_id__in={product for product, _ in wanted},
-            warehouse_id__in={warehouse for _, warehouse in wanted},
-        )
-        .order_by("pk")
+    rows = sql.locked_level_rows(
+        tenant_id,
+        {product for product, _ in wanted},
+        {warehouse for _, warehouse in wanted},
     )
     levels = {(level.product_id, level.warehouse_id): level for level in rows}
     for product_id, warehouse_id in wanted - levels.keys():
@@ -57,9 +53,7 @@ def write_levels(levels: Iterable[StockLevel]) -> None:
 def bundle_parts(product_ids: Iterable[int]) -> dict[int, list[tuple[int, int]]]:
     """(component id, units per bundle) of each bundle among ``product_ids``; one query."""
     parts: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for bundle_id, component_id, per_bundle in BundleComponent.objects.filter(
-        bundle_id__in=set(product_ids)
-    ).values_list("bundle_id", "component_id", "quantity"):
+    for bundle_id, component_id, per_bundle in sql.component_rows(set(product_ids)):
         parts[bundle_id].append((component_id, per_bundle))
     return dict(parts)
 

@@ -29,6 +29,7 @@ from django.utils import timezone
 from omnichannel.catalog.models import Product
 from omnichannel.channels.models import Connection
 from omnichannel.errors import Conflict, Unprocessable
+from omnichannel.inventory import sql
 from omnichannel.inventory.ledger import MovementInput
 from omnichannel.inventory.levels import (
     Pair,
@@ -115,7 +116,7 @@ def reserve_lines(
                 reservation.state = State.OPEN
                 fresh.append(reservation)
         reopened = [r for r in fresh if r.pk is not None]  # released before, held again
-        Reservation.objects.bulk_create([r for r in fresh if r.pk is None])
+        sql.insert_reservations([r for r in fresh if r.pk is None], timezone.now())
         for reservation in reopened:
             reservation.save()
         write_levels(levels.values())
@@ -279,12 +280,7 @@ def able_to_supply(
     now, in one read whatever their number (routing weighs all its candidates at once)."""
     needed = requirements([(product.pk, quantity) for product, quantity in lines])
     ids = [warehouse.pk for warehouse in warehouses]
-    available = {
-        (product_id, warehouse_id): on_hand - reserved
-        for product_id, warehouse_id, on_hand, reserved in StockLevel.objects.filter(
-            warehouse_id__in=ids, product_id__in=needed
-        ).values_list("product_id", "warehouse_id", "on_hand", "reserved")
-    }
+    available = sql.available_units(needed, ids)
     return {
         warehouse_id
         for warehouse_id in ids

@@ -10,7 +10,7 @@ new targets commit or roll back with the change that caused them.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import connection as db_connection
@@ -20,6 +20,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from omnichannel.catalog.models import BundleComponent, Listing
+from omnichannel.inventory import sql
 from omnichannel.inventory.availability import (
     Availability,
     ListingFacts,
@@ -28,7 +29,7 @@ from omnichannel.inventory.availability import (
     StockPicture,
     listing_availability,
 )
-from omnichannel.inventory.models import ConnectionWarehouse, StockLevel, StockPolicy, Warehouse
+from omnichannel.inventory.models import StockPolicy, Warehouse
 
 CHUNK = 1000
 
@@ -122,12 +123,7 @@ class Context:
 def warehouse_sets(tenant_id: int, connection_ids: set[int]) -> dict[int, tuple[int, ...]]:
     """Active warehouses serving each connection, by priority; no links = all active ones."""
     links: dict[int, list[int]] = defaultdict(list)
-    rows = (
-        ConnectionWarehouse.objects.filter(connection_id__in=connection_ids, warehouse__active=True)
-        .order_by("priority", "warehouse_id")
-        .values_list("connection_id", "warehouse_id")
-    )
-    for connection_id, warehouse_id in rows:
+    for connection_id, warehouse_id in sql.linked_warehouse_rows(connection_ids):
         links[connection_id].append(warehouse_id)
     unlinked = connection_ids - links.keys()
     if unlinked:
@@ -143,14 +139,10 @@ def warehouse_sets(tenant_id: int, connection_ids: set[int]) -> dict[int, tuple[
 def policy_book(tenant_id: int, listings: Sequence[Listing]) -> PolicyBook:
     connection_ids = {listing.connection_id for listing in listings}
     product_ids = {listing.product_id for listing in listings if listing.product_id}
-    scope = (
-        Q(connection__isnull=True, product__isnull=True, listing__isnull=True)
-        | Q(connection_id__in=connection_ids)
-        | Q(product_id__in=product_ids)
-        | Q(listing_id__in=[listing.pk for listing in listings])
-    )
     book = PolicyBook(None, {}, {}, {})
-    for policy in StockPolicy.objects.filter(scope, tenant_id=tenant_id):
+    for policy in sql.policies_in_scope(
+        tenant_id, connection_ids, product_ids, [listing.pk for listing in listings]
+    ):
         book.apply(policy, policy_values(policy))
     return book
 
@@ -159,20 +151,12 @@ def load_context(tenant_id: int, listings: Sequence[Listing]) -> Context:
     """Everything ``listing_availability`` needs for ``listings``, in five queries."""
     product_ids = {listing.product_id for listing in listings if listing.product_id}
     components: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for bundle_id, component_id, quantity in BundleComponent.objects.filter(
-        bundle_id__in=product_ids
-    ).values_list("bundle_id", "component_id", "quantity"):
+    for bundle_id, component_id, quantity in sql.component_rows(product_ids):
         components[bundle_id].append((component_id, quantity))
     stocked = product_ids | {c for parts in components.values() for c, _ in parts}
-    available = {
-        (product_id, warehouse_id): on_hand - reserved
-        for product_id, warehouse_id, on_hand, reserved in StockLevel.objects.filter(
-            product_id__in=stocked
-        ).values_list("product_id", "warehouse_id", "on_hand", "reserved")
-    }
     picture = StockPicture(
         at=timezone.now(),
-        available=available,
+        available=sql.available_units(stocked),
         components={bundle: tuple(parts) for bundle, parts in components.items()},
     )
     connection_ids = {listing.connection_id for listing in listings}
@@ -221,8 +205,23 @@ def apply_targets(listings: Sequence[Listing], targets: dict[int, int | None]) -
     return changed
 
 
+ChunkLoader = Callable[[int], list[Listing]]
+"""Up to ``CHUNK`` listings with ids above the given one, in id order, locked."""
+
+
 def recompute(tenant_id: int, listing_filter: Q) -> list[Listing]:
-    """Recompute the targets of the tenant's listings matching ``listing_filter``.
+    """Recompute the targets of the tenant's listings matching ``listing_filter``."""
+    matching = (
+        Listing.objects.filter(listing_filter, tenant_id=tenant_id)
+        .order_by("pk")
+        .select_for_update()
+        .only(*LISTING_FIELDS)
+    )
+    return recompute_chunks(tenant_id, lambda after: list(matching.filter(pk__gt=after)[:CHUNK]))
+
+
+def recompute_chunks(tenant_id: int, load_chunk: ChunkLoader) -> list[Listing]:
+    """Recompute the listings ``load_chunk`` returns, chunk after chunk.
 
     On PostgreSQL the listings are locked first (in id order), so two transactions that
     changed different components of one bundle recompute it one after the other and the
@@ -230,12 +229,9 @@ def recompute(tenant_id: int, listing_filter: Q) -> list[Listing]:
     """
     changed: list[Listing] = []
     with transaction.atomic(savepoint=False):
-        matching = Listing.objects.filter(listing_filter, tenant_id=tenant_id).order_by("pk")
         last = 0
         while True:
-            chunk = list(
-                matching.filter(pk__gt=last).select_for_update().only(*LISTING_FIELDS)[:CHUNK]
-            )
+            chunk = load_chunk(last)
             if chunk:
                 last = chunk[-1].pk
                 context = load_context(tenant_id, chunk)
@@ -253,8 +249,14 @@ def affected_by_products(product_ids: Iterable[int]) -> Q:
 
 
 def recompute_products(tenant_id: int, product_ids: Iterable[int]) -> list[Listing]:
-    """Recompute every listing whose target depends on these products' stock."""
-    return recompute(tenant_id, affected_by_products(product_ids))
+    """Recompute every listing whose target depends on these products' stock (the
+    listings ``affected_by_products``): what every stock change runs, so its listings are
+    read with one written-out statement (``inventory.sql``)."""
+    ids = set(product_ids)
+    return recompute_chunks(
+        tenant_id,
+        lambda after: sql.locked_listings_of_products(tenant_id, ids, LISTING_FIELDS, after, CHUNK),
+    )
 
 
 def recompute_listing(listing: Listing) -> None:
