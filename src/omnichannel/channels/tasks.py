@@ -168,9 +168,10 @@ def auto_fulfill_task(order_id: int) -> None:
 
 @db_periodic_task(crontab(minute="*/15"))
 def pull_returns_periodic_task() -> None:
-    """Bring the channels' returns into ours (no channel pushes them to us)."""
+    """Bring the channels' returns into ours (no channel pushes them to us); one task per
+    connection, so one shop's failure does not stop the others'."""
     for connection in connections_supporting("returns"):
-        pull_returns_task.call_local(connection.pk)
+        pull_returns_task(connection.pk)
 
 
 @db_task()
