@@ -17,10 +17,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
 
-from omnichannel.catalog.models import BundleComponent, Product
+from omnichannel.catalog.models import Product
 from omnichannel.errors import Conflict, DomainError, Unprocessable
+from omnichannel.inventory import sql
 from omnichannel.inventory.levels import Pair, locked_levels, write_levels
 from omnichannel.inventory.models import StockMovement, Warehouse
 from omnichannel.inventory.targets import recompute_products
@@ -102,12 +102,9 @@ class References:
 
     @classmethod
     def load(cls, tenant: Tenant, skus: set[str], codes: set[str]) -> References:
-        rows = Product.objects.filter(tenant=tenant, sku__in=skus).annotate(
-            has_components=Exists(BundleComponent.objects.filter(bundle=OuterRef("pk")))
-        )
-        products = {product.sku: product for product in rows}
+        products = {product.sku: product for product in sql.products_by_sku(tenant.pk, skus)}
         bundles = {product.pk for product in products.values() if product.has_components}
-        warehouses = {w.code: w for w in Warehouse.objects.filter(tenant=tenant, code__in=codes)}
+        warehouses = {w.code: w for w in sql.warehouses_by_code(tenant.pk, codes)}
         return cls(products, warehouses, bundles)
 
     def check(self, errors: ItemErrors, index: int, sku: str, codes: Sequence[str]) -> bool:
@@ -184,11 +181,7 @@ def apply_movements(tenant: Tenant, items: Sequence[MovementInput]) -> MovementR
         {item.warehouse for item in items}
         | {item.to_warehouse for item in items if item.to_warehouse},
     )
-    known = dict(
-        StockMovement.objects.filter(
-            tenant=tenant, movement_id__in=[item.movement_id for item in items]
-        ).values_list("movement_id", "content_hash")
-    )
+    known = sql.movement_hashes(tenant.pk, {item.movement_id for item in items})
     new: list[tuple[int, MovementInput, str]] = []
     for index, item in enumerate(items):
         digest = item.content_hash()
@@ -232,21 +225,23 @@ def apply_movements(tenant: Tenant, items: Sequence[MovementInput]) -> MovementR
             levels[pair].on_hand += delta
     errors.raise_if_any("batch")
 
-    StockMovement.objects.bulk_create(
-        StockMovement(
-            tenant=tenant,
-            movement_id=item.movement_id,
-            type=item.type,
-            warehouse=refs.warehouses[item.warehouse],
-            to_warehouse=refs.warehouses[item.to_warehouse] if item.to_warehouse else None,
-            product=refs.products[item.sku],
-            quantity=item.quantity,
-            reason=item.reason,
-            reference=item.reference,
-            occurred_at=item.occurred_at,
-            content_hash=digest,
-        )
-        for _, item, digest in new
+    sql.insert_rows(
+        [
+            StockMovement(
+                tenant=tenant,
+                movement_id=item.movement_id,
+                type=item.type,
+                warehouse=refs.warehouses[item.warehouse],
+                to_warehouse=refs.warehouses[item.to_warehouse] if item.to_warehouse else None,
+                product=refs.products[item.sku],
+                quantity=item.quantity,
+                reason=item.reason,
+                reference=item.reference,
+                occurred_at=item.occurred_at,
+                content_hash=digest,
+            )
+            for _, item, digest in new
+        ]
     )
     write_levels(levels.values())
     recompute_products(tenant.pk, {product_id for product_id, _ in levels})

@@ -116,7 +116,7 @@ def reserve_lines(
                 reservation.state = State.OPEN
                 fresh.append(reservation)
         reopened = [r for r in fresh if r.pk is not None]  # released before, held again
-        sql.insert_reservations([r for r in fresh if r.pk is None], timezone.now())
+        sql.insert_rows([r for r in fresh if r.pk is None], key=("order_line_id", "product_id"))
         for reservation in reopened:
             reservation.save()
         write_levels(levels.values())

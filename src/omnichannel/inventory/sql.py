@@ -15,20 +15,22 @@ from an empty list. ``FOR UPDATE`` is added only where the database has it: SQLi
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import datetime
 from typing import Any
 
 from django.db import connection
+from django.db.models import Model
 
-from omnichannel.catalog.models import BundleComponent, Listing
+from omnichannel.catalog.models import BundleComponent, Listing, Product
 from omnichannel.inventory.models import (
     ConnectionWarehouse,
-    Reservation,
     StockLevel,
+    StockMovement,
     StockPolicy,
     Warehouse,
 )
 
+# Rows per INSERT: well under SQLite's and PostgreSQL's limits on parameters per statement.
+INSERT_CHUNK = 500
 # In the model's field order: Model.from_db takes a subset of fields in that order.
 LEVEL_COLUMNS = tuple(
     field.attname
@@ -160,32 +162,73 @@ def policies_in_scope(
     )
 
 
-def insert_reservations(reservations: Sequence[Reservation], now: datetime) -> None:
-    """Insert new reservations in one statement and give each its id and timestamps."""
-    if not reservations:
-        return
-    stamp = connection.ops.adapt_datetimefield_value(now)
-    columns = (
-        "tenant_id, created_at, updated_at, order_line_id, warehouse_id, product_id,"
-        " quantity, state"
-    )
-    values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(reservations))
-    params = [
-        value
-        for r in reservations
-        for value in (
-            r.tenant_id, stamp, stamp, r.order_line_id, r.warehouse_id, r.product_id,
-            r.quantity, str(r.state),
+def products_by_sku(tenant_id: int, skus: Collection[str]) -> list[Product]:
+    """The tenant's products with these SKUs, each with ``has_components`` (a bundle)."""
+    if not skus:
+        return []
+    return list(
+        Product.objects.raw(
+            f"SELECT product.*, EXISTS (SELECT 1 FROM {table(BundleComponent)} part"
+            f" WHERE part.bundle_id = product.id) AS has_components"
+            f" FROM {table(Product)} product"
+            f" WHERE product.tenant_id = %s AND product.sku IN ({marks(skus)})",
+            [tenant_id, *skus],
         )
-    ]  # fmt: skip
-    rows = fetch(
-        f"INSERT INTO {table(Reservation)} ({columns}) VALUES {values}"
-        f" RETURNING id, order_line_id, product_id",
-        params,
     )
-    # RETURNING promises no order: match each id back by the (line, product) unique key.
-    ids = {(line_id, product_id): pk for pk, line_id, product_id in rows}
-    for reservation in reservations:
-        reservation.pk = ids[(reservation.order_line_id, reservation.product_id)]
-        reservation.created_at = reservation.updated_at = now
-        reservation._state.adding = False
+
+
+def warehouses_by_code(tenant_id: int, codes: Collection[str]) -> list[Warehouse]:
+    if not codes:
+        return []
+    return list(
+        Warehouse.objects.raw(
+            f"SELECT * FROM {table(Warehouse)} WHERE tenant_id = %s AND code IN ({marks(codes)})",
+            [tenant_id, *codes],
+        )
+    )
+
+
+def movement_hashes(tenant_id: int, movement_ids: Collection[str]) -> dict[str, str]:
+    """The content hash of each of these movement ids already in the tenant's ledger."""
+    if not movement_ids:
+        return {}
+    rows = fetch(
+        f"SELECT movement_id, content_hash FROM {table(StockMovement)}"
+        f" WHERE tenant_id = %s AND movement_id IN ({marks(movement_ids)})",
+        [tenant_id, *movement_ids],
+    )
+    return dict(rows)
+
+
+def insert_rows(rows: Sequence[Model], key: Sequence[str] = ()) -> None:
+    """Insert new rows of one model, ``INSERT_CHUNK`` per statement, each value prepared by
+    its field as the ORM prepares it (timestamps set, times adapted, JSON encoded).
+
+    With ``key`` (fields unique together), each row gets its id back; ``RETURNING``
+    promises no order, so ids are matched by the key.
+    """
+    if not rows:
+        return
+    model = type(rows[0])
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    row_marks = f"({marks(fields)})"
+    returning = f" RETURNING id, {', '.join(key)}" if key else ""
+    for start in range(0, len(rows), INSERT_CHUNK):
+        chunk = rows[start : start + INSERT_CHUNK]
+        params = [
+            field.get_db_prep_save(field.pre_save(row, True), connection)
+            for row in chunk
+            for field in fields
+        ]
+        sql = (
+            f"INSERT INTO {table(model)} ({columns}) VALUES {', '.join([row_marks] * len(chunk))}"
+            f"{returning}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            ids = {tuple(found[1:]): found[0] for found in cursor.fetchall()} if key else {}
+        for row in chunk:
+            if key:
+                row.pk = ids[tuple(getattr(row, name) for name in key)]
+            row._state.adding = False
