@@ -9,6 +9,7 @@ from omnichannel.connectors.shopee import mapping, schemas
 from omnichannel.connectors.shopee.client import PAGE_SIZE, ShopeeClient, check_window
 from omnichannel.unified.returns import Return, ReturnPage
 
+
 class ShopeeReturnsReading(ReturnsReading):
     client: ShopeeClient
     max_return_window = timedelta(days=15)
