@@ -88,3 +88,24 @@ def test_a_pull_that_fails_half_way_keeps_its_watermark_and_the_next_one_catches
     assert order_sync.pull_orders_job(demo_world.shop).ran
     assert Order.objects.filter(external_id=order_sn).exists()
     assert SyncState.objects.get(job=order_sync.PULL_JOB).watermark > before
+
+
+def test_a_detail_batch_of_orders_asks_for_one_stock_drain_per_shop(demo_world, monkeypatch):
+    from omnichannel.channels import tasks
+    from omnichannel.channels.transport import connector_for
+
+    placed = [demo_world.sandbox.order(("DEMO-MUG", 1)) for _ in range(3)]
+    drains: list[int] = []
+
+    class DrainTask:  # stands in for the Huey task (run at once, as in immediate mode)
+        huey = tasks.drain_stock_task.huey
+
+        def __call__(self, connection_id: int) -> None:
+            drains.append(connection_id)
+
+    monkeypatch.setattr(tasks, "drain_stock_task", DrainTask())
+
+    report = order_sync.ingest_orders(demo_world.shop, connector_for(demo_world.shop), placed)
+
+    assert sorted(report.created) == sorted(placed)
+    assert drains == [demo_world.shop.pk]  # one, not one per order

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
@@ -177,3 +178,22 @@ def test_duplicate_and_out_of_order_pushes_make_one_order_in_the_channels_final_
     assert not Reservation.objects.filter(order_line__order=order, state="open").exists()
     assert InboundWebhook.objects.count() == 3
     assert set(InboundWebhook.objects.values_list("state", flat=True)) == {State.PROCESSED}
+
+
+def test_a_full_claim_asks_for_help_before_it_is_processed(demo_world, shopee_app):
+    for _ in range(3):  # stored, not yet processed (as by intake with no worker running)
+        body = push_body(demo_world.sandbox.shop_id, demo_world.sandbox.order(("DEMO-MUG", 1)))
+        InboundWebhook.objects.create(
+            channel="shopee", dedup_key=hashlib.sha256(body).hexdigest(),
+            connection=demo_world.shop, body=body.decode(),
+        )  # fmt: skip
+    helped: list[int] = []
+
+    def help_wanted() -> None:
+        helped.append(InboundWebhook.objects.filter(state=State.RECEIVED).count())
+
+    assert webhooks.process_due(limit=2, on_full_claim=help_wanted) == 2
+    assert webhooks.process_due(limit=2, on_full_claim=help_wanted) == 1
+
+    assert helped == [3]  # asked once, before the full claim's rows were processed
+    assert Order.objects.count() == 3

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from omnichannel.channels.models import Connection, SyncState
+from omnichannel.channels.tasks import one_drain_per_connection
 from omnichannel.channels.transport import connector_for
 from omnichannel.connectors.base import (
     AuthRevoked,
@@ -28,6 +29,7 @@ from omnichannel.connectors.base import (
     require,
 )
 from omnichannel.orders import services as orders
+from omnichannel.unified.orders import UnifiedOrder
 
 logger = logging.getLogger("omnichannel.order_sync")
 
@@ -63,15 +65,14 @@ class PullIncomplete(Exception):  # noqa: N818 - reads as what happened
 def ingest_orders(
     connection: Connection, connector: Connector, external_ids: Sequence[str]
 ) -> IngestReport:
-    """Fetch orders in the channel's detail batches and ingest each in its own transaction.
+    """Fetch orders in the channel's detail batches and ingest each in its own transaction;
+    the stock drains a batch needs are queued once, after it.
 
     A batch the channel refuses (rate limit, outage) fails with every id after it — going
     on would only hammer a channel that said stop. A revoked authorization propagates:
     the transport has already marked the connection ``needs_reauth``. One order that
     cannot be ingested fails alone; the others of its batch are kept.
     """
-    from omnichannel.channels.fulfillment_sync import after_ingest
-
     require(connector, "orders")
     assert isinstance(connector, OrderReading)
     report = IngestReport()
@@ -88,18 +89,27 @@ def ingest_orders(
             return report
         returned = {order.external_id for order in fetched}
         report.missing += [order_id for order_id in batch if order_id not in returned]
-        for unified in fetched:
-            try:
-                result = orders.ingest(connection, unified)
-            except Exception as exc:  # one bad order must not stop its batch; it is retried
-                logger.exception("order ingest failed", extra={"order": unified.external_id})
-                report.failed[unified.external_id] = f"{type(exc).__name__}: {exc}"
-                continue
-            report.ingested.append(unified.external_id)
-            if result.created:
-                report.created.append(unified.external_id)
-            after_ingest(connection, result)
+        with one_drain_per_connection():
+            for unified in fetched:
+                ingest_one(connection, unified, report)
     return report
+
+
+def ingest_one(connection: Connection, unified: UnifiedOrder, report: IngestReport) -> None:
+    """Ingest one fetched order in its own transaction (short row locks on stock levels, so
+    workers ingesting other orders of the same SKUs wait for one order, not a batch)."""
+    from omnichannel.channels.fulfillment_sync import after_ingest
+
+    try:
+        result = orders.ingest(connection, unified)
+    except Exception as exc:  # one bad order must not stop its batch; it is retried
+        logger.exception("order ingest failed", extra={"order": unified.external_id})
+        report.failed[unified.external_id] = f"{type(exc).__name__}: {exc}"
+        return
+    report.ingested.append(unified.external_id)
+    if result.created:
+        report.created.append(unified.external_id)
+    after_ingest(connection, result)
 
 
 def windows(start: datetime, end: datetime, longest: timedelta) -> Iterator[TimeWindow]:

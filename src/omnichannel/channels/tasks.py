@@ -9,7 +9,9 @@ is only a loop over the connections that need it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import transaction
@@ -54,9 +56,34 @@ def schedule_drains(connection_ids: Iterable[int]) -> None:
     transaction.on_commit(enqueue)
 
 
+_batch = threading.local()
+
+
+@contextmanager
+def one_drain_per_connection() -> Iterator[None]:
+    """Stock changes made in the block ask for their drains once, when it ends: a batch of
+    orders costs one queue write per shop instead of one per order. Every transaction of
+    the block has committed by then (a rolled-back one only costs a drain with nothing to
+    push); inside an outer transaction the drains still wait for its commit."""
+    if getattr(_batch, "connection_ids", None) is not None:
+        yield  # nested: the outermost block schedules
+        return
+    _batch.connection_ids = set()
+    try:
+        yield
+    finally:
+        connection_ids, _batch.connection_ids = _batch.connection_ids, None
+        if connection_ids:
+            schedule_drains(connection_ids)
+
+
 def on_listings_pending(sender: Any, connection_ids: Iterable[int], **kwargs: Any) -> None:
     """Receiver of ``inventory.targets.listings_pending`` (connected in ``apps.py``)."""
-    schedule_drains(connection_ids)
+    batch = getattr(_batch, "connection_ids", None)
+    if batch is not None:
+        batch.update(connection_ids)
+    else:
+        schedule_drains(connection_ids)
 
 
 @db_task()
@@ -133,11 +160,22 @@ def pull_catalog_task(connection_id: int, full: bool = True) -> None:
 
 @db_task()
 def process_webhooks_task() -> None:
-    """Process stored channel pushes that are due (new, or failed and past their backoff)."""
+    """Process stored channel pushes that are due (new, or failed and past their backoff).
+
+    A full claim means more is waiting: another run is queued before processing it, so
+    every idle worker of the consumer joins in on a backlog.
+    """
     from omnichannel.channels import webhooks
 
-    while webhooks.process_due():
+    while webhooks.process_due(on_full_claim=_ask_for_help):
         pass
+
+
+def _ask_for_help() -> None:
+    from huey.contrib.djhuey import HUEY
+
+    if not HUEY.immediate:  # run inline (tests, demo), a helper would only recurse
+        process_webhooks_task()
 
 
 @db_periodic_task(crontab(minute="*"))
