@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -256,3 +257,20 @@ def test_retry_after_accepts_seconds_and_http_dates():
     assert parse_retry_after("3", NOW) == 3.0
     assert parse_retry_after("Wed, 01 Jan 2025 12:00:10 GMT", NOW) == 10.0
     assert parse_retry_after("soon", NOW) is None
+
+
+def test_building_a_transport_does_not_load_the_ca_bundle_again(monkeypatch):
+    Transport("https://channel.example")  # the process's one TLS context
+    loads: list[object] = []
+    load = ssl.SSLContext.load_verify_locations
+
+    def counted(self: ssl.SSLContext, *args: object, **kwargs: object) -> None:
+        loads.append(args)
+        load(self, *args, **kwargs)
+
+    monkeypatch.setattr(ssl.SSLContext, "load_verify_locations", counted)
+
+    for _ in range(3):
+        Transport("https://channel.example")
+
+    assert loads == []  # a job builds a transport per connection; the bundle took ~50 ms
