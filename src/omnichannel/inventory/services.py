@@ -86,7 +86,7 @@ def reserve_lines(
     tenant_id = warehouse.tenant_id
     with transaction.atomic():
         existing: dict[int, dict[int, Reservation]] = defaultdict(dict)
-        for row in Reservation.objects.filter(order_line__in=[line for line, _ in wanted]):
+        for row in sql.reservations_of_lines([line.pk for line, _ in wanted]):
             existing[row.order_line_id][row.product_id] = row
         kept: list[Reservation] = []
         todo: list[tuple[OrderLine, dict[int, int]]] = []

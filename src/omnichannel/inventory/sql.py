@@ -23,6 +23,7 @@ from django.db.models import Model
 from omnichannel.catalog.models import BundleComponent, Listing, Product
 from omnichannel.inventory.models import (
     ConnectionWarehouse,
+    Reservation,
     StockLevel,
     StockMovement,
     StockPolicy,
@@ -158,6 +159,27 @@ def policies_in_scope(
         StockPolicy.objects.raw(
             f"SELECT * FROM {table(StockPolicy)} WHERE tenant_id = %s AND ({' OR '.join(scopes)})",
             params,
+        )
+    )
+
+
+def active_warehouse_ids(tenant_id: int) -> list[int]:
+    """The tenant's active warehouses, by id: what serves a connection with no links."""
+    rows = fetch(
+        f"SELECT id FROM {table(Warehouse)} WHERE tenant_id = %s AND active = %s ORDER BY id",
+        [tenant_id, True],
+    )
+    return [warehouse_id for (warehouse_id,) in rows]
+
+
+def reservations_of_lines(line_ids: Collection[int]) -> list[Reservation]:
+    """Every reservation of these order lines, whatever its state."""
+    if not line_ids:
+        return []
+    return list(
+        Reservation.objects.raw(
+            f"SELECT * FROM {table(Reservation)} WHERE order_line_id IN ({marks(line_ids)})",
+            list(line_ids),
         )
     )
 

@@ -29,7 +29,7 @@ from omnichannel.inventory.availability import (
     StockPicture,
     listing_availability,
 )
-from omnichannel.inventory.models import StockPolicy, Warehouse
+from omnichannel.inventory.models import StockPolicy
 
 CHUNK = 1000
 
@@ -127,11 +127,7 @@ def warehouse_sets(tenant_id: int, connection_ids: set[int]) -> dict[int, tuple[
         links[connection_id].append(warehouse_id)
     unlinked = connection_ids - links.keys()
     if unlinked:
-        everything = tuple(
-            Warehouse.objects.filter(tenant_id=tenant_id, active=True)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
+        everything = sql.active_warehouse_ids(tenant_id)
         links.update({connection_id: list(everything) for connection_id in unlinked})
     return {connection_id: tuple(ids) for connection_id, ids in links.items()}
 

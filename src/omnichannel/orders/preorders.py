@@ -14,6 +14,8 @@ from omnichannel.orders.models import OrderLine
 def preorder_listings(lines: list[OrderLine], now: datetime) -> list[Listing]:
     """The lines' listings whose pre-order is running now (most specific policy wins)."""
     tenant_ids = {line.listing.tenant_id for line in lines if line.listing}
+    if not tenant_ids:
+        return []  # no line sold through a listing (POS, manual): no query at all
     if not StockPolicy.objects.filter(
         tenant_id__in=tenant_ids, preorder_quantity__isnull=False
     ).exists():

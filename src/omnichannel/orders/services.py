@@ -261,13 +261,16 @@ def allocate(order: Order, lines: list[OrderLine] | None = None) -> list[Reserva
     warehouse = routing.choose_warehouse(order, [(line.product, line.quantity) for line in lines])
     if warehouse is None:
         return hold_in_place(order, HOLD.INSUFFICIENT_STOCK)
+    wanted = [(line, line.quantity) for line in lines]
     try:
-        with transaction.atomic():
-            held = stock.reserve_lines([(line, line.quantity) for line in lines], warehouse)
-            if consumes_at_once(order) or underlying_status(order) in lifecycle.CONSUMED:
+        if consumes_at_once(order) or underlying_status(order) in lifecycle.CONSUMED:
+            with transaction.atomic():  # reserved and consumed, or neither
+                stock.reserve_lines(wanted, warehouse)
                 for line in lines:
                     stock.consume(line)
-                held = []
+            held = []
+        else:
+            held = stock.reserve_lines(wanted, warehouse)  # refused: nothing changed
     except DomainError:
         return hold_in_place(order, HOLD.INSUFFICIENT_STOCK)
     order.warehouse = warehouse
