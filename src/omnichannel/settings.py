@@ -6,6 +6,7 @@ zero-setup service: SQLite (WAL) and Huey on SQLite under ``./var/``.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -170,9 +171,11 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 
 # Unified API: requests per minute per API client (0 disables throttling).
 OMNI_API_RATE_PER_MINUTE = int(os.environ.get("OMNI_API_RATE_PER_MINUTE", "1200"))
-# Outbound calls per second per connection and family, by channel (defaults in
-# channels/transport.py); e.g. {"shopee": {"stock": 10, "orders": 10, "catalog": 5}}.
-OMNI_CHANNEL_RATES: dict[str, dict[str, float]] = {}
+# Outbound calls per second per connection and family, by channel, over the defaults in
+# channels/transport.py; JSON, e.g. {"shopee": {"stock": 20, "orders": 20}}.
+OMNI_CHANNEL_RATES: dict[str, dict[str, float]] = json.loads(
+    os.environ.get("OMNI_CHANNEL_RATES") or "{}"
+)
 OMNI_WEBHOOK_TIMEOUT = float(os.environ.get("OMNI_WEBHOOK_TIMEOUT", "10"))
 # This service's address as channels reach it (push signatures cover the full URL; set it
 # when a proxy changes the scheme or host), e.g. https://omni.example.com

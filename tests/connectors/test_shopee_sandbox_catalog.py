@@ -54,13 +54,34 @@ def test_the_category_tree_is_read_with_parents_and_leaves(shop: Shop):
 
 
 def test_a_leafs_attributes_come_with_their_mandatory_flag_and_allowed_values(shop: Shop):
-    attributes = {a.name: a for a in shop.connector.attributes(T_SHIRTS)}
+    attributes = {a.name: a for a in shop.connector.attributes([T_SHIRTS])[T_SHIRTS]}
 
     assert set(attributes) == {"Brand", "Material", "Size Chart"}
     brand = attributes["Brand"]
     assert brand.mandatory and brand.id == str(BRAND_ATTRIBUTE_ID)
     assert [(value.id, value.name) for value in brand.values] == [("1", "No Brand"), ("2", "Omni")]
     assert not attributes["Material"].mandatory
+
+
+def test_attributes_are_asked_twenty_categories_a_call(shop: Shop):
+    leaves = [100_100 + n for n in range(45)]
+    for leaf in leaves:
+        shop.sim.state.attributes[leaf] = shop.sim.state.attributes[int(T_SHIRTS)]
+    shop.recorder.calls.clear()
+
+    found = shop.connector.attributes([str(leaf) for leaf in leaves])
+
+    calls = [c for c in shop.recorder.calls if c.endpoint.endswith("get_attribute_tree")]
+    assert len(calls) == 3  # 20 + 20 + 5
+    assert len(found) == 45
+    assert all(
+        {a.name for a in attributes} == {"Brand", "Material", "Size Chart"}
+        for attributes in found.values()
+    )
+
+
+def test_a_category_the_channel_does_not_know_gets_no_attributes(shop: Shop):
+    assert shop.connector.attributes([MUGS, "100999"])["100999"] == []
 
 
 def test_publishing_with_models_creates_the_item_and_one_model_per_variant(shop: Shop):

@@ -65,10 +65,10 @@ def store_categories(connection: Connection) -> int:
     require(connector, "catalog")
     assert isinstance(connector, CatalogReading)
     categories = connector.categories()
+    leaves = [category.id for category in categories if not category.has_children]
     attributes = {
-        category.id: [a.model_dump(mode="json") for a in connector.attributes(category.id)]
-        for category in categories
-        if not category.has_children
+        category_id: [a.model_dump(mode="json") for a in found]
+        for category_id, found in connector.attributes(leaves).items()
     }
     now = timezone.now()
     with transaction.atomic():

@@ -26,7 +26,14 @@ from omnichannel.errors import Conflict
 
 # Calls per second per (connection, family); a lane shares its family's budget only with
 # itself, so bulk catalog work never starves stock pushes.
-DEFAULT_RATES: dict[str, float] = {"stock": 10.0, "orders": 10.0, "catalog": 5.0, "auth": 1.0}
+DEFAULT_RATES: dict[str, float] = {
+    "stock": 10.0,
+    "orders": 10.0,
+    "logistics": 10.0,
+    "returns": 5.0,
+    "catalog": 5.0,
+    "auth": 1.0,
+}
 BURST_SECONDS = 2.0
 REFRESH_LEASE = timedelta(seconds=60)
 
@@ -36,7 +43,7 @@ class DatabaseRateLimiter:
 
     def __init__(self, connection: Connection, rates: dict[str, float] | None = None) -> None:
         self.connection = connection
-        self.rates = rates or DEFAULT_RATES
+        self.rates = {**DEFAULT_RATES, **(rates or {})}
 
     def key(self, family: str, lane: str) -> str:
         return f"{self.connection.pk}:{family}:{lane}"

@@ -115,8 +115,12 @@ class CatalogReading(ABC):
         """The channel's whole category tree, flattened (parent ids link it)."""
 
     @abstractmethod
-    def attributes(self, category_id: str) -> list[Attribute]:
-        """Attributes (and allowed values) of one category."""
+    def attributes(self, category_ids: Sequence[str]) -> dict[str, list[Attribute]]:
+        """Attributes (and allowed values) of each category, keyed by category id.
+
+        The connector asks for as many categories per call as its channel allows: a tree
+        has thousands of leaves, and one call per leaf would spend the day's catalog budget.
+        """
 
     @abstractmethod
     def iter_items(self, updated_since: datetime | None = None) -> Iterator[ChannelItem]:

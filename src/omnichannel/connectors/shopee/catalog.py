@@ -28,6 +28,7 @@ from omnichannel.unified.catalog import (
 )
 
 ITEM_DETAIL_BATCH = 50  # get_item_base_info takes up to 50 ids
+ATTRIBUTE_BATCH = 20  # get_attribute_tree takes up to 20 category ids
 
 
 def fetch_items(
@@ -76,20 +77,24 @@ class ShopeeCatalogReading(CatalogReading):
             for entry in raw.get("category_list", [])
         ]
 
-    def attributes(self, category_id: str) -> list[Attribute]:
-        raw = self.client.call(
-            "GET",
-            "/api/v2/product/get_attribute_tree",
-            family="catalog",
-            lane=BULK,
-            params=[("category_id_list", category_id), ("language", "en")],
-        )
-        attributes = []
-        for entry in raw.get("list", []):
-            tree = schemas.CategoryAttributes.model_validate(entry)
-            if str(tree.category_id) == str(category_id):
-                attributes.extend(mapping.to_attribute(a) for a in tree.attribute_tree)
-        return attributes
+    def attributes(self, category_ids: Sequence[str]) -> dict[str, list[Attribute]]:
+        """get_attribute_tree, ``ATTRIBUTE_BATCH`` categories a call."""
+        found: dict[str, list[Attribute]] = {str(category_id): [] for category_id in category_ids}
+        for batch in chunked(list(found), ATTRIBUTE_BATCH):
+            raw = self.client.call(
+                "GET",
+                "/api/v2/product/get_attribute_tree",
+                family="catalog",
+                lane=BULK,
+                params=[("category_id_list", csv(batch)), ("language", "en")],
+            )
+            for entry in raw.get("list", []):
+                tree = schemas.CategoryAttributes.model_validate(entry)
+                if str(tree.category_id) in found:
+                    found[str(tree.category_id)] = [
+                        mapping.to_attribute(a) for a in tree.attribute_tree
+                    ]
+        return found
 
     def iter_items(self, updated_since: datetime | None = None) -> Iterator[ChannelItem]:
         """get_item_list (offset pages) → get_item_base_info (≤50) → get_model_list."""
