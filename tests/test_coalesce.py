@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import pytest
+
 from omnichannel.coalesce import Coalescer
 
 
@@ -72,3 +74,27 @@ def test_in_immediate_mode_the_task_runs_at_once_every_time():
     coalescer.enqueue(task, 7)
     assert task.ran == [(7,), (7,)]
     assert task.scheduled == []
+
+
+def test_at_once_the_first_caller_runs_now_and_the_window_shares_one_closing_run():
+    clock, task = Clock(), FakeTask()
+    coalescer = Coalescer(window=0.5, clock=clock)
+    assert coalescer.enqueue(task, 7, at_once=True)
+    assert task.ran == [(7,)] and task.scheduled == []
+    clock.now += 0.2
+    assert coalescer.enqueue(task, 7, at_once=True)  # may have committed after the run read
+    clock.now += 0.1
+    assert not coalescer.enqueue(task, 7, at_once=True)
+    [(args, delay)] = task.scheduled
+    assert args == (7,) and delay == pytest.approx(0.3)  # the window's end: after both callers
+
+
+def test_at_once_a_caller_after_the_window_runs_now_again():
+    clock, task = Clock(), FakeTask()
+    coalescer = Coalescer(window=0.5, clock=clock)
+    coalescer.enqueue(task, 7, at_once=True)
+    clock.now += 0.2
+    coalescer.enqueue(task, 7, at_once=True)
+    clock.now += 0.4
+    assert coalescer.enqueue(task, 7, at_once=True)
+    assert task.ran == [(7,), (7,)] and len(task.scheduled) == 1

@@ -44,14 +44,15 @@ def log_outcome(connection_id: int, outcome: JobOutcome) -> None:
 
 
 def schedule_drains(connection_ids: Iterable[int]) -> None:
-    """After the current transaction commits, drain these connections: one queued run per
-    connection per coalescing window (``omnichannel.coalesce``), shared by every change in
-    it; concurrent runs coalesce on the job's lease."""
+    """After the current transaction commits, drain these connections: queued at once (the
+    seller waits for the new quantity), then at most one more run per connection per
+    coalescing window (``omnichannel.coalesce``), shared by every change in it; concurrent
+    runs coalesce on the job's lease."""
     ids = sorted(set(connection_ids))
 
     def enqueue() -> None:
         for connection_id in ids:
-            enqueue_coalesced(drain_stock_task, connection_id)
+            enqueue_coalesced(drain_stock_task, connection_id, at_once=True)
 
     transaction.on_commit(enqueue)
 
