@@ -112,7 +112,8 @@ class ScopedBearer(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> ApiClient:
         if not token.strip():
             raise Unauthorized("Send a bearer token: 'Authorization: Bearer <token>'.")
-        client = client_for_token(token.strip())
+        # The Idempotency-Key middleware resolves the same header first when a key is sent.
+        client = getattr(request, "api_client", None) or client_for_token(token.strip())
         request.tenant = client.tenant  # type: ignore[attr-defined]
         request.api_client = client  # type: ignore[attr-defined]
         check_rate(client)

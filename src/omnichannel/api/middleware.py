@@ -10,8 +10,9 @@ import time
 import uuid
 from collections.abc import Callable
 
-from django.db import IntegrityError, transaction
+from django.db import connection
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
 from omnichannel.api.envelope import error_response
 from omnichannel.api.models import IdempotencyRecord
@@ -60,6 +61,28 @@ class RequestLogMiddleware:
         return error_response(request, status, code, response.reason_phrase or code)
 
 
+def table() -> str:
+    return connection.ops.quote_name(IdempotencyRecord._meta.db_table)
+
+
+def claim(client_id: int, key: str, method: str, path: str, digest: str) -> int | None:
+    """Insert the key's record, marked in progress; its id, or None when the client has
+    used the key before. One statement (``ON CONFLICT DO NOTHING``, SQLite and
+    PostgreSQL): outside a transaction it commits on its own, so a concurrent request with
+    the same key sees the claim at once, and a taken key raises nothing."""
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    key_column = connection.ops.quote_name("key")  # a keyword in SQL
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table()} (client_id, {key_column}, method, path, body_hash,"
+            f" content_type, created_at) VALUES (%s, %s, %s, %s, %s, '', %s)"
+            f" ON CONFLICT (client_id, {key_column}) DO NOTHING RETURNING id",
+            [client_id, key, method, path, digest, now],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
 class IdempotencyMiddleware:
     """Same Idempotency-Key and body: the stored answer again, no second effect.
 
@@ -87,26 +110,25 @@ class IdempotencyMiddleware:
             )
         body_hash = hashlib.sha256(request.method.encode() + request.path.encode() + request.body)
         digest = body_hash.hexdigest()
-        try:
-            with transaction.atomic():
-                record = IdempotencyRecord.objects.create(
-                    client=client,
-                    key=key,
-                    method=request.method,
-                    path=request.path,
-                    body_hash=digest,
-                )
-        except IntegrityError:
+        record_id = claim(client.pk, key, request.method, request.path, digest)
+        if record_id is None:
             return self._replay(request, client, key, digest)
+        request.api_client = client  # the view's authentication need not look it up again
         response = self.get_response(request)
         if response.status_code >= 500:
-            record.delete()
+            IdempotencyRecord.objects.filter(pk=record_id).delete()
             return response
-        IdempotencyRecord.objects.filter(pk=record.pk).update(
-            status_code=response.status_code,
-            response_body=response.content,
-            content_type=response.get("Content-Type", ""),
-        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table()} SET status_code = %s, response_body = %s, content_type = %s"
+                " WHERE id = %s",
+                [
+                    response.status_code,
+                    response.content,
+                    response.get("Content-Type", ""),
+                    record_id,
+                ],
+            )
         return response
 
     @staticmethod
