@@ -1,5 +1,5 @@
-"""Shipment services the channel fulfilment builds on: planning a pickup by rule; the admin
-label download."""
+"""Shipment services the channel fulfilment builds on: planning a pickup by rule; shipments
+following their order; the admin label download."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from omnichannel.fulfillment.models import PickupRule, Shipment
 from omnichannel.fulfillment.pickup import OfferedSlot
 from omnichannel.fulfillment.services import create_shipment, plan_pickup
 from omnichannel.notifications.models import Event
+from omnichannel.orders import services as orders
 
 from .conftest import pdf_page_text, place_order
 from .test_pickup import jakarta
@@ -52,6 +53,30 @@ def staff(db) -> Client:
     client = Client()
     client.force_login(get_user_model().objects.create_superuser("ops", "ops@example.com", "pw"))
     return client
+
+
+def test_an_arranged_shipment_follows_its_order_to_picked_up_then_delivered(shop):
+    order = place_order(shop, [("TEE", 1)])
+    shipment = create_shipment(order, status=Shipment.Status.ARRANGED)
+    for action in ("accept", "pack", "ready_to_ship", "ship"):
+        order = orders.perform(order, action)
+    shipment.refresh_from_db()
+    assert shipment.status == Shipment.Status.PICKED_UP
+    assert shipment.events[-1]["text"] == "order shipped"
+
+    orders.perform(order, "deliver")
+    shipment.refresh_from_db()
+    assert shipment.status == Shipment.Status.DELIVERED
+    assert [event["status"] for event in shipment.events] == ["picked_up", "delivered"]
+
+
+def test_a_shipment_the_carrier_already_moved_on_is_not_pulled_back(shop):
+    order = place_order(shop, [("TEE", 1)], external_id="WEB-1002")
+    failed = create_shipment(order, status=Shipment.Status.FAILED)
+    for action in ("accept", "pack", "ready_to_ship", "ship", "deliver"):
+        order = orders.perform(order, action)
+    failed.refresh_from_db()
+    assert failed.status == Shipment.Status.FAILED and failed.events == []
 
 
 def test_the_admin_downloads_a_shipments_label(staff, shipped_order):

@@ -10,15 +10,31 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from django.db import transaction
+from django.utils import timezone
 
 from omnichannel.fulfillment.models import PickupRule, Shipment
 from omnichannel.fulfillment.pickup import OfferedSlot, SlotChoice, choose_slot, most_specific
 from omnichannel.fulfillment.schemas import shipment_data
 from omnichannel.notifications.services import emit
 from omnichannel.orders.models import Order
+from omnichannel.orders.models import OrderStatus as S
 from omnichannel.tenants.models import Tenant
 
 BUILT_IN_RULE_NAME = "built-in default"
+
+WAITING = {Shipment.Status.PENDING, Shipment.Status.ARRANGED}
+ON_THE_WAY = {
+    *WAITING,
+    Shipment.Status.PICKED_UP,
+    Shipment.Status.IN_TRANSIT,
+    Shipment.Status.OUT_FOR_DELIVERY,
+}
+ORDER_STEPS: dict[str, tuple[str, set[str]]] = {
+    S.SHIPPED: (Shipment.Status.PICKED_UP, WAITING),
+    S.DELIVERED: (Shipment.Status.DELIVERED, ON_THE_WAY),
+    S.COMPLETED: (Shipment.Status.DELIVERED, ON_THE_WAY),
+}
+"""Order status → the step its shipments took, and the shipment statuses still behind it."""
 
 
 def applicable_rule(
@@ -64,6 +80,19 @@ def add_tracking_event(
     shipment.save(update_fields=["events", "status", "updated_at"])
     announce(shipment)
     return shipment
+
+
+def follow_order(order: Order, status: str) -> None:
+    """The order's shipments catch up with it: a channel that says the order shipped or was
+    delivered rarely sends a tracking event for it, and a shipment left ``arranged`` on a
+    delivered order misleads the warehouse. The step is a tracking event, so events the
+    carrier reports later still sort by time."""
+    step = ORDER_STEPS.get(status)
+    if step is None:
+        return
+    shipment_status, behind = step
+    for shipment in order.shipments.filter(status__in=behind):
+        add_tracking_event(shipment, shipment_status, timezone.now(), text=f"order {status}")
 
 
 @transaction.atomic

@@ -16,6 +16,7 @@ from django.utils import timezone
 from omnichannel.catalog.models import Listing, Product
 from omnichannel.channels.models import Connection
 from omnichannel.errors import Conflict, DomainError
+from omnichannel.fulfillment import services as shipments
 from omnichannel.inventory import services as stock
 from omnichannel.inventory.models import Reservation
 from omnichannel.notifications.services import emit
@@ -335,6 +336,8 @@ def move(order: Order, target: str, cancelled_by: str = "", reason: str = "") ->
     else:
         order.status = target
     order.save()
+    if order.status == target:
+        shipments.follow_order(order, target)
     emit(
         order.tenant,
         "order.status_changed",
