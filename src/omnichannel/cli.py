@@ -17,7 +17,6 @@ import socket
 import sys
 import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from omnichannel.errors import Conflict, DomainError, NotFound, Unprocessable
@@ -251,9 +250,8 @@ def sandbox_step(step: str) -> Callable[[argparse.Namespace], int]:
 def print_sandbox_order(order: dict, service_url: str, sandbox_url: str) -> None:
     """The order's state in the sandbox, and where to watch it arrive in the service."""
     order_sn = order["order_sn"]
-    placed = datetime.fromtimestamp(order["create_time"], UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     orders_url = f"{service_url}/api/v1/orders?" + urlencode(
-        {"channel": "shopee", "placed_after": placed}
+        {"channel": "shopee", "external_id": order_sn}
     )
     lines = [
         f"{line['quantity']} × {line['model_sku'] or line['item_sku']}" for line in order["lines"]

@@ -133,6 +133,8 @@ def test_orders_are_filtered(caller, world, manual):
     assert [o["external_id"] for o in held] == ["C"]
     assert len(caller.get("/api/v1/orders", status="ready_to_process").json()["items"]) == 2
     assert len(caller.get("/api/v1/orders", connection_id=manual.pk).json()["items"]) == 3
+    by_id = caller.get("/api/v1/orders", external_id="B").json()["items"]
+    assert [o["external_id"] for o in by_id] == ["B"]
 
 
 def test_another_tenants_orders_are_invisible(caller, other_caller, world, manual):

@@ -59,6 +59,7 @@ class OrderFilters(Schema):
     status: OrderStatus | None = None
     connection_id: int | None = None
     channel: str | None = None
+    external_id: str | None = Field(None, description="The channel's order id (Shopee order_sn)")
     hold_reason: Order.HoldReason | None = None
     sku: str | None = None
     placed_after: datetime | None = None
@@ -134,7 +135,7 @@ def list_orders(
     limit: int | None = None,
 ) -> dict:
     orders = owned(Order, request)
-    for field in ("status", "connection_id", "channel", "hold_reason"):
+    for field in ("status", "connection_id", "channel", "external_id", "hold_reason"):
         value = getattr(filters, field)
         if value:
             orders = orders.filter(**{field: value})
