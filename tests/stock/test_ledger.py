@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from django.db.models import Sum
@@ -139,3 +139,19 @@ def test_counting_one_place_twice_in_a_request_is_refused(tenant, move, warehous
         apply_counts(tenant, [CountInput("W1", "SHIRT", 4), CountInput("W1", "SHIRT", 5)], WHEN)
     assert caught.value.code == "stock.duplicate_count"
     assert not StockLevel.objects.exists()
+
+
+def test_the_content_hash_of_a_movement_never_changes():
+    """Stored hashes decide duplicates: the same content must hash the same forever."""
+    item = MovementInput(
+        "GRN-0001",
+        "transfer",
+        "JKT-01",
+        "TSHIRT-RED-M",
+        4,
+        datetime(2026, 11, 1, 15, 0, tzinfo=timezone(timedelta(hours=7))),
+        to_warehouse="SBY-01",
+        reason="purchase",
+        reference="PO-778",
+    )
+    assert item.content_hash() == "145446e2a189c0f6b46c847be29642cfe9283cf1fa36b2ba17d95816e23aadee"

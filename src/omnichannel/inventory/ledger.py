@@ -13,7 +13,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 
 from django.db import IntegrityError, transaction
@@ -45,8 +45,12 @@ class MovementInput:
 
     def content_hash(self) -> str:
         """What makes two postings of one id "the same": every field, times in UTC."""
-        content = asdict(self) | {"occurred_at": self.occurred_at.astimezone(UTC).isoformat()}
+        content = {name: getattr(self, name) for name in MOVEMENT_FIELDS}  # asdict deep-copies
+        content["occurred_at"] = self.occurred_at.astimezone(UTC).isoformat()
         return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+
+MOVEMENT_FIELDS = tuple(item.name for item in fields(MovementInput))
 
 
 @dataclass

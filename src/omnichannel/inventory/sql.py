@@ -223,11 +223,14 @@ def movement_hashes(tenant_id: int, movement_ids: Collection[str]) -> dict[str, 
 
 
 def insert_rows(rows: Sequence[Model], key: Sequence[str] = ()) -> None:
-    """Insert new rows of one model, ``INSERT_CHUNK`` per statement, each value prepared by
-    its field as the ORM prepares it (timestamps set, times adapted, JSON encoded).
+    """Insert new rows of one model, each value prepared by its field as the ORM prepares
+    it (timestamps set, times adapted, JSON encoded).
 
-    With ``key`` (fields unique together), each row gets its id back; ``RETURNING``
-    promises no order, so ids are matched by the key.
+    Without ``key``: one single-row ``INSERT`` run for every row (``executemany``: parsed
+    once, pipelined by psycopg; a multi-row ``VALUES`` of thousands of placeholders is
+    re-parsed by psycopg on every call). With ``key`` (fields unique together): one
+    multi-row ``INSERT … RETURNING`` per ``INSERT_CHUNK`` rows gives each row its id;
+    ``RETURNING`` promises no order, so ids are matched by the key.
     """
     if not rows:
         return
@@ -235,22 +238,23 @@ def insert_rows(rows: Sequence[Model], key: Sequence[str] = ()) -> None:
     fields = [field for field in model._meta.concrete_fields if not field.primary_key]
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     row_marks = f"({marks(fields)})"
-    returning = f" RETURNING id, {', '.join(key)}" if key else ""
-    for start in range(0, len(rows), INSERT_CHUNK):
-        chunk = rows[start : start + INSERT_CHUNK]
-        params = [
-            field.get_db_prep_save(field.pre_save(row, True), connection)
-            for row in chunk
-            for field in fields
-        ]
-        sql = (
-            f"INSERT INTO {table(model)} ({columns}) VALUES {', '.join([row_marks] * len(chunk))}"
-            f"{returning}"
-        )
+    insert = f"INSERT INTO {table(model)} ({columns}) VALUES "
+
+    def values(row: Model) -> list[Any]:
+        return [field.get_db_prep_save(field.pre_save(row, True), connection) for field in fields]
+
+    if not key:
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            ids = {tuple(found[1:]): found[0] for found in cursor.fetchall()} if key else {}
+            cursor.executemany(insert + row_marks, [values(row) for row in rows])
+    for start in range(0, len(rows), INSERT_CHUNK) if key else ():
+        chunk = rows[start : start + INSERT_CHUNK]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                insert + ", ".join([row_marks] * len(chunk)) + f" RETURNING id, {', '.join(key)}",
+                [value for row in chunk for value in values(row)],
+            )
+            ids = {tuple(found[1:]): found[0] for found in cursor.fetchall()}
         for row in chunk:
-            if key:
-                row.pk = ids[tuple(getattr(row, name) for name in key)]
-            row._state.adding = False
+            row.pk = ids[tuple(getattr(row, name) for name in key)]
+    for row in rows:
+        row._state.adding = False
