@@ -123,7 +123,13 @@ def huey_settings() -> dict:
         "name": os.environ.get("HUEY_NAME", "omnichannel"),
         "immediate": env_bool("HUEY_IMMEDIATE", False),
         "utc": True,
-        "consumer": {"workers": int(os.environ.get("HUEY_WORKERS", "4")), "worker_type": "thread"},
+        "consumer": {
+            "workers": int(os.environ.get("HUEY_WORKERS", "4")),
+            "worker_type": "thread",
+            # An idle consumer backs off polling up to this many seconds; Huey's 10 s default
+            # would let the first stock change after a quiet spell wait that long.
+            "max_delay": float(os.environ.get("HUEY_MAX_DELAY", "0.25")),
+        },
     }
     if storage == "redis":
         return {
