@@ -1,18 +1,33 @@
-"""What every benchmark shares: a throwaway database and Django set up against it.
+"""What every benchmark shares: a throwaway database and Django set up against it, timing
+helpers, and concurrent clients for the optional runs against a real server.
 
 SQLite by default (a file in a temporary folder); PostgreSQL when DATABASE_URL points at a
 server: a database ``omni_bench_<pid>`` is created there and dropped at the end. The
 service's own ./var database is never touched.
+
+``BENCH_SERVER=WxT`` (e.g. ``2x4``) adds, where a benchmark supports it, a run over HTTP
+against gunicorn started as ``omni web --workers W --threads T`` on the same database,
+with ``BENCH_CLIENTS`` (default 8) concurrent keep-alive clients: how a WMS with several
+workers calls us. Those runs also report the CPU the server's processes used per request
+(and PostgreSQL's, on PostgreSQL), a figure other work on the same cores does not distort.
 """
 
 from __future__ import annotations
 
 import atexit
+import http.client
+import json
 import os
 import statistics
 import tempfile
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from urllib.parse import urlparse, urlunparse
+
+SERVER = os.environ.get("BENCH_SERVER", "")
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
 
 
 def use_throwaway_database() -> str:
@@ -76,3 +91,71 @@ def percentile(values: list[float], fraction: float) -> float:
 
 def median(values: list[float]) -> float:
     return statistics.median(values)
+
+
+def server_shape() -> tuple[int, int] | None:
+    """(workers, threads) from ``BENCH_SERVER=WxT``; None when no server run is asked."""
+    if not SERVER:
+        return None
+    workers, threads = SERVER.lower().split("x")
+    return int(workers), int(threads)
+
+
+@dataclass(frozen=True)
+class ServerRun:
+    per_second: float
+    durations: list[float]
+    cpu_per_request: float
+    """Seconds of CPU the server's processes (and PostgreSQL's) used per request."""
+
+
+def post_concurrently(
+    base_url: str, path: str, token: str, bodies: Sequence[dict], clients: int = CLIENTS
+) -> tuple[float, list[float]]:
+    """POST each body once, from ``clients`` threads with one keep-alive connection each;
+    every answer must be a success. Returns requests per second and each one's seconds."""
+    address = urlparse(base_url)
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+    durations: list[float] = []
+    failures: list[str] = []
+
+    def client(share: Sequence[dict]) -> None:
+        connection = http.client.HTTPConnection(address.hostname, address.port, timeout=120)
+        for body in share:
+            began = time.perf_counter()
+            connection.request("POST", path, json.dumps(body), headers)
+            answer = connection.getresponse()
+            content = answer.read()
+            durations.append(time.perf_counter() - began)
+            if answer.status >= 300:
+                failures.append(f"{answer.status} {content[:300]!r}")
+        connection.close()
+
+    threads = [threading.Thread(target=client, args=(bodies[i::clients],)) for i in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - started
+    assert not failures, failures[:3]
+    return len(bodies) / seconds, durations
+
+
+def against_server(
+    path: str, token: str, warm_up: Sequence[dict], bodies: Sequence[dict]
+) -> ServerRun:
+    """Start gunicorn as ``omni web`` does (``BENCH_SERVER``), POST ``warm_up`` then, measured,
+    ``bodies`` from ``BENCH_CLIENTS`` concurrent clients; stop it."""
+    import services  # the service's processes for benchmarks (bench/services.py)
+    from django.db import connections
+
+    workers, threads = server_shape() or (2, 4)
+    connections.close_all()  # the server's processes open their own
+    with services.web(workers, threads) as web:
+        post_concurrently(web.url, path, token, warm_up)
+        meter = services.CpuMeter(lambda: web.pids() + services.database_backends())
+        meter.start()
+        per_second, durations = post_concurrently(web.url, path, token, bodies)
+        cpu = meter.stop() / len(bodies)
+    return ServerRun(per_second, durations, cpu)

@@ -2,9 +2,12 @@
 
     python bench/orders.py                        # SQLite
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/test python bench/orders.py
+    BENCH_SERVER=2x4 BENCH_CLIENTS=8 python bench/orders.py   # also over HTTP, concurrently
 
 Each order goes through the whole stack: auth, idempotency, ingest, routing, reservation,
-the recompute of every listing of its SKUs (5 shops list each SKU), and its events.
+the recompute of every listing of its SKUs (5 shops list each SKU), and its events. First
+one request at a time through the Django test client (CPU per order included, test client
+and all); with ``BENCH_SERVER`` also against gunicorn (see ``common.py``).
 """
 
 from __future__ import annotations
@@ -12,10 +15,18 @@ from __future__ import annotations
 import itertools
 import os
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from common import median, percentile, rate, setup_django  # noqa: E402
+from common import (  # noqa: E402
+    against_server,
+    median,
+    percentile,
+    rate,
+    server_shape,
+    setup_django,
+)
 
 ORDERS = int(os.environ.get("BENCH_ORDERS", "600"))
 SKUS = 50
@@ -60,35 +71,54 @@ def build_world():  # noqa: ANN201 - returns (client, token, manual connection i
     return Client(), token, manual.pk
 
 
+def order_body(connection_id: int, external_id: str, n: int, lines: int) -> dict:
+    return {
+        "connection_id": connection_id,
+        "external_id": external_id,
+        "lines": [
+            {"sku": f"SKU-{(n + k) % SKUS}", "quantity": 1, "unit_price": "10.00"}
+            for k in range(lines)
+        ],
+    }
+
+
 def main() -> None:
     database = setup_django()
     client, token, connection_id = build_world()
     headers = {"Authorization": f"Bearer {token}"}
     numbers = itertools.count()
     print(f"# bench/orders.py — {database}, {ORDERS} orders per case")
-    print("| lines per order | orders/s | p50 ms | p99 ms |")
-    print("| --- | --- | --- | --- |")
+    print("| lines per order | orders/s | p50 ms | p99 ms | CPU ms/order |")
+    print("| --- | --- | --- | --- | --- |")
     for lines in (1, 5):
 
         def place(lines: int = lines) -> None:
             n = next(numbers)
-            body = {
-                "connection_id": connection_id,
-                "external_id": f"B-{n}",
-                "lines": [
-                    {"sku": f"SKU-{(n + k) % SKUS}", "quantity": 1, "unit_price": "10.00"}
-                    for k in range(lines)
-                ],
-            }
+            body = order_body(connection_id, f"B-{n}", n, lines)
             response = client.post(
                 "/api/v1/orders", body, content_type="application/json", headers=headers
             )
             assert response.status_code == 201, response.content
 
+        started = time.process_time()
         per_second, durations = rate(ORDERS, place)
+        cpu = (time.process_time() - started) / ORDERS
         print(
             f"| {lines} | {per_second:,.0f} | {median(durations) * 1000:.1f} "
-            f"| {percentile(durations, 0.99) * 1000:.1f} |"
+            f"| {percentile(durations, 0.99) * 1000:.1f} | {cpu * 1000:.2f} |"
+        )
+    shape = server_shape()
+    if shape is None:
+        return
+    print(f"\n# over HTTP: gunicorn {shape[0]} workers x {shape[1]} threads, concurrent clients")
+    print("| lines per order | orders/s | p50 ms | p99 ms | server CPU ms/order |")
+    print("| --- | --- | --- | --- | --- |")
+    for lines in (1, 5):
+        bodies = [order_body(connection_id, f"H-{lines}-{n}", n, lines) for n in range(ORDERS + 50)]
+        run = against_server("/api/v1/orders", token, bodies[:50], bodies[50:])
+        print(
+            f"| {lines} | {run.per_second:,.0f} | {median(run.durations) * 1000:.1f} "
+            f"| {percentile(run.durations, 0.99) * 1000:.1f} | {run.cpu_per_request * 1000:.2f} |"
         )
 
 

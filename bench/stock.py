@@ -1,10 +1,14 @@
 """Stock engine benchmark, through the real API (middleware, auth, idempotency, recompute).
 
     .venv/bin/python bench/stock.py                    # SQLite, in a throwaway directory
-    DATABASE_URL=postgres://... .venv/bin/python bench/stock.py   # a throwaway test_ database
+    DATABASE_URL=postgres://... .venv/bin/python bench/stock.py   # a throwaway database
+    BENCH_SERVER=2x4 BENCH_CLIENTS=8 .venv/bin/python bench/stock.py   # also over HTTP
 
 Measures movements/s for batches of 1 and of 500 with 1, 5 and 20 listings per SKU (a
-quarter of them bundles), and the cost of one recompute as listings per SKU grow.
+quarter of them bundles), one request at a time through the Django test client (with the
+CPU per request, test client included), and the cost of one recompute as listings per SKU
+grow. Jobs are queued as in production (the drains each change asks for), not run. With
+``BENCH_SERVER``, single movements are also posted concurrently to gunicorn (``common.py``).
 Results go to stdout; docs/performance.md records them.
 """
 
@@ -15,39 +19,24 @@ import os
 import platform
 import statistics
 import sys
-import tempfile
 import time
-from datetime import UTC, datetime
 
-os.environ["OMNI_VAR_DIR"] = tempfile.mkdtemp(prefix="omni-bench-")  # never ./var
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "omnichannel.settings")
-os.environ["HUEY_IMMEDIATE"] = "1"
-os.environ["OMNI_API_RATE_PER_MINUTE"] = "0"
-os.environ["LOG_LEVEL"] = "WARNING"
+sys.path.insert(0, os.path.dirname(__file__))
 
-import django  # noqa: E402
-
-django.setup()
-
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import setup_databases, teardown_databases  # noqa: E402
-
-from omnichannel.catalog.models import BundleComponent, Listing, Product  # noqa: E402
-from omnichannel.channels.models import Connection  # noqa: E402
-from omnichannel.inventory.models import Warehouse  # noqa: E402
-from omnichannel.inventory.targets import recompute_products  # noqa: E402
-from omnichannel.tenants.models import Tenant  # noqa: E402
-from omnichannel.tenants.services import create_client  # noqa: E402
+from common import against_server, median, percentile, server_shape, setup_django  # noqa: E402
 
 SKUS = 40
+SINGLES = int(os.environ.get("BENCH_SINGLE_MOVEMENTS", "300"))
 ids = itertools.count()
-AT = datetime(2026, 11, 1, tzinfo=UTC).isoformat()
+AT = "2026-11-01T00:00:00+00:00"
 
 
-def catalog(tenant: Tenant, listings_per_sku: int, skus: int = SKUS) -> list[Product]:
+def catalog(tenant, listings_per_sku: int, skus: int = SKUS) -> list:  # noqa: ANN001
     """``skus`` products, each sold by ``listings_per_sku`` listings on as many shops; a
     quarter of those listings sell a bundle of two units of the product."""
+    from omnichannel.catalog.models import BundleComponent, Listing, Product
+    from omnichannel.channels.models import Connection
+
     tag = next(ids)
     shops = [
         Connection.objects.create(
@@ -73,7 +62,7 @@ def catalog(tenant: Tenant, listings_per_sku: int, skus: int = SKUS) -> list[Pro
     return products
 
 
-def movement(product: Product) -> dict:
+def movement(product) -> dict:  # noqa: ANN001
     return {
         "id": f"m{next(ids)}",
         "type": "inbound",
@@ -84,55 +73,86 @@ def movement(product: Product) -> dict:
     }
 
 
-def throughput(http: Client, token: str, products: list[Product], batch: int, total: int) -> float:
+def throughput(http, token: str, products: list, batch: int, total: int) -> tuple[float, float]:  # noqa: ANN001
+    """Movements per second, and CPU milliseconds per request."""
     headers = {"Authorization": f"Bearer {token}"}
     cycle = itertools.cycle(products)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for _ in range(total // batch):
         body = {"movements": [movement(next(cycle)) for _ in range(batch)]}
         response = http.post(
             "/api/v1/stock/movements", body, content_type="application/json", headers=headers
         )
         assert response.status_code == 200, response.content
-    return total / (time.perf_counter() - started)
+    requests = total // batch
+    cpu_ms = (time.process_time() - cpu) * 1000 / requests
+    return total / (time.perf_counter() - started), cpu_ms
 
 
-def recompute_cost(tenant: Tenant, listings_per_sku: int, rounds: int = 20) -> float:
+def recompute_cost(tenant, listings_per_sku: int, rounds: int = 20) -> float:  # noqa: ANN001
     """Median milliseconds to recompute every listing of one SKU (incl. its bundle's)."""
+    from django.db import transaction
+
+    from omnichannel.inventory.targets import recompute_products
+
     [product] = catalog(tenant, listings_per_sku, skus=1)
     timings = []
     for _ in range(rounds):
         started = time.perf_counter()
-        recompute_products(tenant.pk, [product.pk])
+        with transaction.atomic():
+            recompute_products(tenant.pk, [product.pk])
         timings.append((time.perf_counter() - started) * 1000)
     return statistics.median(timings)
 
 
 def main() -> None:
-    old_config = setup_databases(verbosity=0, interactive=False)
-    try:
-        tenant = Tenant.objects.create(name="bench")
-        Warehouse.objects.create(tenant=tenant, code="W1", name="W1")
-        _, token = create_client(tenant, "bench", ["stock:write", "stock:read"])
-        http = Client()
+    database = setup_django()
+    from django.test import Client
+
+    from omnichannel.inventory.models import Warehouse
+    from omnichannel.tenants.models import Tenant
+    from omnichannel.tenants.services import create_client
+
+    tenant = Tenant.objects.create(name="bench")
+    Warehouse.objects.create(tenant=tenant, code="W1", name="W1")
+    _, token = create_client(tenant, "bench", ["stock:write", "stock:read"])
+    http = Client()
+    print(
+        f"# bench/stock.py — {database}; python {platform.python_version()}; "
+        f"{os.cpu_count()} CPUs; {platform.machine()} {platform.processor() or ''}"
+    )
+    print("\nmovements/s through POST /api/v1/stock/movements (test client, one at a time)")
+    print("| listings/SKU | batch of 1 | CPU ms/request | batch of 500 | CPU ms/request |")
+    print("| ---: | ---: | ---: | ---: | ---: |")
+    catalogs = {}
+    for listings_per_sku in (1, 5, 20):
+        products = catalogs[listings_per_sku] = catalog(tenant, listings_per_sku)
+        one, one_cpu = throughput(http, token, products, batch=1, total=SINGLES)
+        many, many_cpu = throughput(http, token, products, batch=500, total=5000)
+        print(f"| {listings_per_sku} | {one:,.0f} | {one_cpu:.2f} | {many:,.0f} | {many_cpu:.1f} |")
+    shape = server_shape()
+    if shape is not None:
         print(
-            f"database: {connection.vendor}; python {platform.python_version()}; "
-            f"{os.cpu_count()} CPUs; {platform.machine()} {platform.processor() or ''}"
+            f"\nsingle movements over HTTP: gunicorn {shape[0]} workers x {shape[1]} threads,"
+            " concurrent clients"
         )
-        print("\nmovements/s through POST /api/v1/stock/movements")
-        print(f"{'listings/SKU':>12} {'batch of 1':>12} {'batch of 500':>14}")
-        for listings_per_sku in (1, 5, 20):
-            products = catalog(tenant, listings_per_sku)
-            one = throughput(http, token, products, batch=1, total=300)
-            many = throughput(http, token, products, batch=500, total=5000)
-            print(f"{listings_per_sku:>12} {one:>12,.0f} {many:>14,.0f}")
-        print("\nrecompute of one SKU's listings (median of 20)")
-        print(f"{'listings':>9} {'ms':>8} {'µs/listing':>11}")
-        for listings_per_sku in (1, 10, 100, 1000):
-            ms = recompute_cost(tenant, listings_per_sku)
-            print(f"{listings_per_sku:>9} {ms:>8.2f} {ms * 1000 / listings_per_sku:>11.1f}")
-    finally:
-        teardown_databases(old_config, verbosity=0)
+        print("| listings/SKU | movements/s | p50 ms | p99 ms | server CPU ms/movement |")
+        print("| ---: | ---: | ---: | ---: | ---: |")
+        for listings_per_sku, products in catalogs.items():
+            bodies = [{"movements": [movement(p)]} for p in products * (SINGLES // SKUS + 2)]
+            run = against_server("/api/v1/stock/movements", token, bodies[:40], bodies[40:])
+            print(
+                f"| {listings_per_sku} | {run.per_second:,.0f} "
+                f"| {median(run.durations) * 1000:.1f} "
+                f"| {percentile(run.durations, 0.99) * 1000:.1f} "
+                f"| {run.cpu_per_request * 1000:.2f} |"
+            )
+    print("\nrecompute of one SKU's listings (median of 20)")
+    print("| listings | ms | µs/listing |")
+    print("| ---: | ---: | ---: |")
+    for listings_per_sku in (1, 10, 100, 1000):
+        ms = recompute_cost(tenant, listings_per_sku)
+        print(f"| {listings_per_sku} | {ms:.2f} | {ms * 1000 / listings_per_sku:.1f} |")
 
 
 if __name__ == "__main__":
