@@ -10,6 +10,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from omnichannel.errors import InvalidRequest
+from omnichannel.inventory import sql
 from omnichannel.notifications.models import (
     Event,
     EventSequence,
@@ -64,7 +65,7 @@ def emit(
     """
     if not connection.in_atomic_block:
         raise RuntimeError("emit() must run inside the transaction of the change it reports")
-    event = Event.objects.create(
+    event = Event(
         tenant=tenant,
         sequence=next_sequence(tenant),
         type=event_type,
@@ -72,12 +73,21 @@ def emit(
         subject_id=str(subject_id),
         data=data,
     )
-    # Only what owing needs: the secret stays encrypted (decrypting costs per row).
-    subscriptions = WebhookSubscription.objects.filter(tenant=tenant, active=True).only(
-        "pk", "event_types"
-    )
-    owe(event, [s for s in subscriptions if s.wants(event_type)])
+    # Written out (decision 0008): every order, stock and shipment change writes events.
+    sql.insert_rows([event], key=("tenant_id", "sequence"))
+    owe(event, [s for s in active_subscriptions(tenant.pk) if s.wants(event_type)])
     return event
+
+
+def active_subscriptions(tenant_id: int) -> list[WebhookSubscription]:
+    """The tenant's active subscriptions with only what owing needs: the secret stays
+    encrypted (decrypting costs per row)."""
+    return sql.instances(
+        WebhookSubscription,
+        f"SELECT id, event_types FROM {sql.table(WebhookSubscription)}"
+        " WHERE tenant_id = %s AND active = %s",
+        [tenant_id, True],
+    )
 
 
 def owe(event: Event, subscriptions: Iterable[WebhookSubscription]) -> None:

@@ -8,29 +8,28 @@ components), unless its rule says stock does not matter. No candidate → the or
 from __future__ import annotations
 
 from omnichannel.catalog.models import Product
-from omnichannel.inventory.models import ConnectionWarehouse, Warehouse
+from omnichannel.inventory.models import Warehouse
 from omnichannel.inventory.services import able_to_supply
-from omnichannel.orders.models import Order, RoutingRule
+from omnichannel.orders import sql
+from omnichannel.orders.models import Order
 
 
-def rule_matches(rule: RoutingRule, order: Order, categories: set[str]) -> bool:
-    if rule.connection_id and rule.connection_id != order.connection_id:
+def rule_matches(candidate: Warehouse, order: Order, categories: set[str]) -> bool:
+    """Whether the rule a ``sql.routing_candidates`` row comes from applies to the order."""
+    if candidate.rule_connection_id and candidate.rule_connection_id != order.connection_id:
         return False
-    return not rule.product_category or rule.product_category in categories
+    return not candidate.rule_category or candidate.rule_category in categories
 
 
 def candidates(order: Order, products: list[Product]) -> list[tuple[Warehouse, bool]]:
     """Warehouses to try, in order, each with whether it must have the stock."""
     categories = {p.category for p in products if p.category}
-    rules = RoutingRule.objects.filter(tenant=order.tenant, active=True).select_related("warehouse")
-    chosen = [(r.warehouse, r.require_stock) for r in rules if rule_matches(r, order, categories)]
-    links = ConnectionWarehouse.objects.filter(connection=order.connection).select_related(
-        "warehouse"
-    )
-    chosen += [(link.warehouse, True) for link in links]
-    if not links:
-        chosen += [(w, True) for w in Warehouse.objects.filter(tenant=order.tenant).order_by("pk")]
-    return [(warehouse, needs_stock) for warehouse, needs_stock in chosen if warehouse.active]
+    return [
+        (warehouse, bool(warehouse.require_stock))
+        for warehouse in sql.routing_candidates(order.tenant_id, order.connection_id)
+        if warehouse.active
+        and (warehouse.source != sql.RULE or rule_matches(warehouse, order, categories))
+    ]
 
 
 def choose_warehouse(order: Order, lines: list[tuple[Product, int]]) -> Warehouse | None:

@@ -18,9 +18,11 @@ from omnichannel.channels.models import Connection
 from omnichannel.errors import Conflict, DomainError
 from omnichannel.fulfillment import services as shipments
 from omnichannel.inventory import services as stock
+from omnichannel.inventory import sql
 from omnichannel.inventory.models import Reservation
 from omnichannel.notifications.services import emit
 from omnichannel.orders import lifecycle, routing
+from omnichannel.orders import sql as order_sql
 from omnichannel.orders.models import CancelledBy, Order, OrderLine
 from omnichannel.orders.models import OrderStatus as S
 from omnichannel.orders.preorders import preorder_listings
@@ -81,14 +83,15 @@ def ingest(connection: Connection, incoming: UnifiedOrder, raw: dict | None = No
         try:
             with transaction.atomic():
                 order = insert_order(connection, incoming, raw)
-                lines = insert_lines(order, connection, incoming)
+                lines = insert_lines(order, connection, incoming) if order else []
         except IntegrityError:
-            order = Order.objects.select_for_update().get(
-                connection=connection, external_id=incoming.external_id
-            )
-        else:
+            order = None
+        if order is not None:
             snapshot = place(order, str(incoming.status), lines)
             return IngestResult(order, created=True, changed=True, snapshot=snapshot)
+        order = Order.objects.select_for_update().get(
+            connection=connection, external_id=incoming.external_id
+        )
     changed = apply_channel_update(order, incoming, raw)
     return IngestResult(order, created=False, changed=changed)
 
@@ -99,15 +102,13 @@ def create(connection: Connection, incoming: UnifiedOrder) -> OrderOut:
     already has its external id, never merged into it. The unique key decides.
 
     Returns the order as its ``order.created`` event announced it."""
-    try:
-        with transaction.atomic():
-            order = insert_order(connection, incoming, None)
-    except IntegrityError as exc:
+    order = insert_order(connection, incoming, None)
+    if order is None:
         raise Conflict(
             f"Order '{incoming.external_id}' exists on this connection.",
             code="order.exists",
             details={"external_id": incoming.external_id},
-        ) from exc
+        )
     return place(order, str(incoming.status), insert_lines(order, connection, incoming))
 
 
@@ -122,8 +123,12 @@ def header_values(incoming: UnifiedOrder) -> dict[str, Any]:
     return values
 
 
-def insert_order(connection: Connection, incoming: UnifiedOrder, raw: dict | None) -> Order:
-    return Order.objects.create(
+def insert_order(connection: Connection, incoming: UnifiedOrder, raw: dict | None) -> Order | None:
+    """The new order, inserted; None when the connection already has its external id.
+
+    The unique key decides in the ``INSERT`` itself (``ON CONFLICT DO NOTHING``): a taken
+    key raises nothing, so no savepoint is needed around it."""
+    order = Order(
         tenant=connection.tenant,
         connection=connection,
         channel=incoming.channel,
@@ -145,6 +150,7 @@ def insert_order(connection: Connection, incoming: UnifiedOrder, raw: dict | Non
         raw=raw or {},
         **header_values(incoming),
     )
+    return order if sql.insert_new(order, ("connection_id", "external_id")) else None
 
 
 def insert_lines(order: Order, connection: Connection, incoming: UnifiedOrder) -> list[OrderLine]:
@@ -170,7 +176,7 @@ def insert_lines(order: Order, connection: Connection, incoming: UnifiedOrder) -
         )
         for line, (listing, product) in zip(incoming.lines, mapped, strict=True)
     ]
-    OrderLine.objects.bulk_create(lines)
+    sql.insert_rows(lines, key=("order_id", "external_line_id"))
     return lines
 
 
@@ -182,30 +188,30 @@ def map_lines(
     connection: Connection, keys: Sequence[LineKeys]
 ) -> list[tuple[Listing | None, Product | None]]:
     """The listing and master SKU each channel line is for: by the channel's item and
-    variant ids, then by channel SKU; failing both, the channel SKU as a master SKU (POS
-    and manual). At most three queries, whatever the number of lines."""
-    listings = Listing.objects.filter(connection=connection).select_related("product")
-    item_ids = {item_id for item_id, _, _ in keys if item_id}
-    by_ids = {
-        (x.external_item_id, x.external_variant_id): x
-        for x in (listings.filter(external_item_id__in=item_ids) if item_ids else [])
-    }
-    found = [by_ids.get((item, variant or "")) if item else None for item, variant, _ in keys]
+    variant ids, then by channel SKU (the lowest listing id); failing both, the channel SKU
+    as a master SKU (POS and manual). One statement, whatever the number of lines."""
     skus = [sku or "" for _, _, sku in keys]
-    unmatched = {sku for sku, x in zip(skus, found, strict=True) if x is None and sku}
+    by_ids: dict[tuple[str, str], Listing] = {}
     by_sku: dict[str, Listing] = {}
-    for x in listings.filter(channel_sku__in=unmatched).order_by("pk") if unmatched else []:
-        by_sku.setdefault(x.channel_sku, x)
-    found = [x or by_sku.get(sku) for sku, x in zip(skus, found, strict=True)]
-    unmatched = {sku for sku, x in zip(skus, found, strict=True) if x is None and sku}
-    products = {
-        p.sku: p
-        for p in (
-            Product.objects.filter(tenant_id=connection.tenant_id, sku__in=unmatched)
-            if unmatched
-            else []
-        )
-    }
+    products: dict[str, Product] = {}
+    for row in order_sql.line_matches(
+        connection.pk,
+        connection.tenant_id,
+        {item_id for item_id, _, _ in keys if item_id},
+        {sku for sku in skus if sku},
+    ):
+        if row.match_kind == order_sql.BY_SKU:
+            products[row.sku] = row
+            continue
+        listing = order_sql.matched_listing(row)
+        if row.match_kind == order_sql.BY_ITEM:
+            by_ids[(listing.external_item_id, listing.external_variant_id)] = listing
+        elif listing.channel_sku not in by_sku or listing.pk < by_sku[listing.channel_sku].pk:
+            by_sku[listing.channel_sku] = listing
+    found = [
+        (by_ids.get((item, variant or "")) if item else None) or by_sku.get(sku)
+        for (item, variant, _), sku in zip(keys, skus, strict=True)
+    ]
     return [
         (x, x.product) if x else (None, products.get(sku))
         for sku, x in zip(skus, found, strict=True)
@@ -237,7 +243,7 @@ def place(order: Order, reported: str, lines: list[OrderLine] | None = None) -> 
         order.cancelled_by = order.cancelled_by or CancelledBy.CHANNEL
     elif reported != S.RETURNED:  # a return first seen has nothing left to take
         held = allocate(order, lines) or []
-    order.save(update_fields=PLACED_FIELDS)
+    sql.update_fields(order, PLACED_FIELDS)
     in_hand = lines is not None and all(line.pk is not None for line in lines)
     snapshot = placed_order_snapshot(order, lines, held) if in_hand else order_snapshot(order)
     data = snapshot.model_dump(mode="json")

@@ -1,0 +1,124 @@
+"""The order path's statements, written out in plain SQL (decision 0008).
+
+Every new order maps its lines, routes, checks for a running pre-order and reserves;
+through the ORM, building and compiling those queries was most of the request. The
+helpers (``table``, ``marks``, ``instances``) are the stock engine's, in
+``inventory/sql.py``; the same rules hold: SQL that SQLite 3.35+ and PostgreSQL share,
+table names from the models, never an ``IN ()`` from an empty list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+from django.db import connection
+
+from omnichannel.catalog.models import Listing, Product
+from omnichannel.inventory.models import ConnectionWarehouse, Warehouse
+from omnichannel.inventory.sql import instances, marks, table
+from omnichannel.orders.models import RoutingRule
+
+BY_ITEM, BY_CHANNEL_SKU, BY_SKU = 0, 1, 2
+"""How a row of ``line_matches`` was found: a listing by the channel's item and variant
+ids, a listing by channel SKU, or a product by master SKU."""
+
+# In the model's field order: Model.from_db takes a subset of fields in that order.
+MATCHED_LISTING_FIELDS = tuple(
+    field.attname
+    for field in Listing._meta.concrete_fields
+    if field.attname
+    in {
+        "id",
+        "tenant_id",
+        "connection_id",
+        "product_id",
+        "external_item_id",
+        "external_variant_id",
+        "channel_sku",
+        "status",
+    }
+)
+LISTING_PREFIX = "listing_"
+
+RULE, LINK, ANY_WAREHOUSE = 0, 1, 2
+"""Where a routing candidate comes from, in the order they are tried."""
+
+
+def line_matches(
+    connection_id: int, tenant_id: int, item_ids: Collection[str], skus: Collection[str]
+) -> list[Product]:
+    """Everything that may map an order's lines, in one statement: the connection's
+    listings with these item ids or channel SKUs and the tenant's products with these
+    master SKUs. Each row is the product (its id None for a listing mapped to none) with
+    ``match_kind`` (``BY_ITEM``, ``BY_CHANNEL_SKU``, ``BY_SKU``) and, for a listing, its
+    ``MATCHED_LISTING_FIELDS`` prefixed ``listing_``. The caller picks by precedence."""
+    quote = connection.ops.quote_name
+    listing_columns = ", ".join(
+        f"listing.{quote(Listing._meta.get_field(name).column)} AS {LISTING_PREFIX}{name}"
+        for name in MATCHED_LISTING_FIELDS
+    )
+    no_listing = ", ".join(f"NULL AS {LISTING_PREFIX}{name}" for name in MATCHED_LISTING_FIELDS)
+    of_listings = (
+        f"SELECT product.*, %s AS match_kind, {listing_columns} FROM {table(Listing)} listing"
+        f" LEFT JOIN {table(Product)} product ON product.id = listing.product_id"
+        f" WHERE listing.connection_id = %s"
+    )
+    branches: list[str] = []
+    params: list[Any] = []
+    if item_ids:
+        branches.append(f"{of_listings} AND listing.external_item_id IN ({marks(item_ids)})")
+        params += [BY_ITEM, connection_id, *item_ids]
+    if skus:
+        branches.append(f"{of_listings} AND listing.channel_sku IN ({marks(skus)})")
+        params += [BY_CHANNEL_SKU, connection_id, *skus]
+        branches.append(
+            f"SELECT product.*, %s AS match_kind, {no_listing} FROM {table(Product)} product"
+            f" WHERE product.tenant_id = %s AND product.sku IN ({marks(skus)})"
+        )
+        params += [BY_SKU, tenant_id, *skus]
+    if not branches:
+        return []
+    return instances(Product, " UNION ALL ".join(branches), params)
+
+
+def matched_listing(row: Product) -> Listing:
+    """The listing of a ``line_matches`` row found by item ids or channel SKU, with its
+    product (or None) in hand; its fields other than ``MATCHED_LISTING_FIELDS`` are
+    deferred."""
+    listing = Listing.from_db(
+        connection.alias,
+        MATCHED_LISTING_FIELDS,
+        [getattr(row, LISTING_PREFIX + name) for name in MATCHED_LISTING_FIELDS],
+    )
+    listing.product = row if row.pk is not None else None
+    return listing
+
+
+def routing_candidates(tenant_id: int, connection_id: int) -> list[Warehouse]:
+    """Every warehouse routing may try for an order of the connection, in one statement, in
+    the order they are tried: the tenant's active rules (by priority, then id), the
+    connection's linked warehouses (by priority, then link), or, with no link, all the
+    tenant's warehouses (by id). Each warehouse comes with ``source`` (``RULE``, ``LINK``,
+    ``ANY_WAREHOUSE``), ``require_stock``, and for a rule its ``rule_connection_id`` and
+    ``rule_category`` (None otherwise). Inactive warehouses are included."""
+    rule, link, warehouse = table(RoutingRule), table(ConnectionWarehouse), table(Warehouse)
+    return instances(
+        Warehouse,
+        f"SELECT warehouse.*, %s AS source, rule.priority AS rank, rule.id AS tie,"
+        f" rule.connection_id AS rule_connection_id, rule.product_category AS rule_category,"
+        f" rule.require_stock AS require_stock"
+        f" FROM {rule} rule JOIN {warehouse} warehouse ON warehouse.id = rule.warehouse_id"
+        f" WHERE rule.tenant_id = %s AND rule.active = %s"
+        f" UNION ALL"
+        f" SELECT warehouse.*, %s, link.priority, link.id, NULL, NULL, %s"
+        f" FROM {link} link JOIN {warehouse} warehouse ON warehouse.id = link.warehouse_id"
+        f" WHERE link.connection_id = %s"
+        f" UNION ALL"
+        f" SELECT warehouse.*, %s, 0, warehouse.id, NULL, NULL, %s FROM {warehouse} warehouse"
+        f" WHERE warehouse.tenant_id = %s"
+        f" AND NOT EXISTS (SELECT 1 FROM {link} link WHERE link.connection_id = %s)"
+        f" ORDER BY source, rank, tie",
+        [RULE, tenant_id, True, LINK, True, connection_id]
+        + [ANY_WAREHOUSE, True, tenant_id, connection_id],
+    )
