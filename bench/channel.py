@@ -5,7 +5,7 @@
 
 1. Intake: signed Shopee order pushes — verify, store once under the provider identity,
    queue processing, acknowledge. (a) Through the Django test client, one at a time (the
-   whole middleware stack of ``urls.py``); (b) over HTTP to gunicorn started as
+   whole middleware stack of ``urls.py``); (b) over HTTP to the web server (granian) started as
    ``omni web --workers W --threads T`` (``wsgi.py``: the lean receiver path), with S
    concurrent keep-alive senders. Every push must be stored exactly once.
 2. Processing: a backlog of stored pushes, one per sandbox order, drained by the real Huey
@@ -15,7 +15,7 @@
 3. and 4. Stock propagation latency and marketplace calls per drain: ``channel_stock.py``.
 
 Besides wall-clock rates (distorted when other work shares the cores), each figure comes
-with the CPU time the service's processes spent per push or order (gunicorn workers, Huey
+with the CPU time the service's processes spent per push or order (web server workers, Huey
 workers and, on PostgreSQL, the database's server processes): that one does not depend on
 the load, and cores / CPU per item bounds what this machine can do.
 """
@@ -215,7 +215,7 @@ def intake_over_http(app, workers: int, threads: int) -> None:  # noqa: ANN001
     assert InboundWebhook.objects.count() - stored_before == PUSHES
     p50, p99 = median(latencies) * 1000, percentile(latencies, 0.99) * 1000
     print(
-        f"  gunicorn {workers} workers x {threads} threads, {SENDERS} senders: "
+        f"  granian {workers} workers x {threads} threads, {SENDERS} senders: "
         f"{PUSHES / seconds:,.0f}/s, p50 {p50:.2f} ms, p99 {p99:.2f} ms; server CPU "
         f"{cpu * 1000:.2f} ms/push (-> {os.cpu_count() / cpu:,.0f}/s on {os.cpu_count()} cores)"
     )

@@ -6,7 +6,7 @@ server: a database ``omni_bench_<pid>`` is created there and dropped at the end.
 service's own ./var database is never touched.
 
 ``BENCH_SERVER=WxT`` (e.g. ``2x4``) adds, where a benchmark supports it, a run over HTTP
-against gunicorn started as ``omni web --workers W --threads T`` on the same database,
+against the web server started as ``omni web --workers W --threads T`` on the same database,
 with ``BENCH_CLIENTS`` (default 8) concurrent keep-alive clients: how a WMS with several
 workers calls us. Those runs also report the CPU the server's processes used per request
 (and PostgreSQL's, on PostgreSQL), a figure other work on the same cores does not distort.
@@ -145,8 +145,8 @@ def post_concurrently(
 def against_server(
     path: str, token: str, warm_up: Sequence[dict], bodies: Sequence[dict]
 ) -> ServerRun:
-    """Start gunicorn as ``omni web`` does (``BENCH_SERVER``), POST ``warm_up`` then, measured,
-    ``bodies`` from ``BENCH_CLIENTS`` concurrent clients; stop it."""
+    """Start the web server as ``omni web`` does (``BENCH_SERVER``), POST ``warm_up``
+    then, measured, ``bodies`` from ``BENCH_CLIENTS`` concurrent clients; stop it."""
     import services  # the service's processes for benchmarks (bench/services.py)
     from django.db import connections
 

@@ -7,7 +7,7 @@
 Each order goes through the whole stack: auth, idempotency, ingest, routing, reservation,
 the recompute of every listing of its SKUs (5 shops list each SKU), and its events. First
 one request at a time through the Django test client (CPU per order included, test client
-and all); with ``BENCH_SERVER`` also against gunicorn (see ``common.py``).
+and all); with ``BENCH_SERVER`` also against the web server (see ``common.py``).
 """
 
 from __future__ import annotations
@@ -110,7 +110,7 @@ def main() -> None:
     shape = server_shape()
     if shape is None:
         return
-    print(f"\n# over HTTP: gunicorn {shape[0]} workers x {shape[1]} threads, concurrent clients")
+    print(f"\n# over HTTP: granian {shape[0]} workers x {shape[1]} threads, concurrent clients")
     print("| lines per order | orders/s | p50 ms | p99 ms | server CPU ms/order |")
     print("| --- | --- | --- | --- | --- |")
     for lines in (1, 5):

@@ -1,4 +1,4 @@
-"""The service's own processes for benchmarks: gunicorn as ``omni web`` runs it, and the
+"""The service's own processes for benchmarks: the web server as ``omni web`` runs it, and the
 Huey consumer as ``omni worker`` runs it, on the benchmark's throwaway database (they
 inherit its environment: ``OMNI_VAR_DIR``, ``DATABASE_URL``, ``OMNI_CHANNEL_RATES``); and
 the CPU those processes use, a figure other work on the same cores does not distort.
@@ -61,7 +61,7 @@ class Service:
 
 @contextmanager
 def web(workers: int, threads: int) -> Iterator[Service]:
-    """Gunicorn (gthread) exactly as ``omni web --workers --threads`` starts it."""
+    """The web server (granian) exactly as ``omni web --workers --threads`` starts it."""
     from omnichannel.cli import web_child
 
     port = free_port()
@@ -87,7 +87,7 @@ def worker(workers: int, kind: str = "thread", max_delay: float | None = None) -
 
 
 def process_tree(pid: int) -> list[int]:
-    """``pid`` and its descendants (gunicorn workers, Huey worker processes)."""
+    """``pid`` and its descendants (web server workers, Huey worker processes)."""
     found = [pid]
     for task in os.listdir(f"/proc/{pid}/task"):
         try:

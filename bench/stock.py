@@ -8,7 +8,7 @@ Measures movements/s for batches of 1 and of 500 with 1, 5 and 20 listings per S
 quarter of them bundles), one request at a time through the Django test client (with the
 CPU per request, test client included), and the cost of one recompute as listings per SKU
 grow. Jobs are queued as in production (the drains each change asks for), not run. With
-``BENCH_SERVER``, single movements are also posted concurrently to gunicorn (``common.py``).
+``BENCH_SERVER``, single movements are also posted concurrently to the web server (``common.py``).
 Results go to stdout; docs/performance.md records them.
 """
 
@@ -133,7 +133,7 @@ def main() -> None:
     shape = server_shape()
     if shape is not None:
         print(
-            f"\nsingle movements over HTTP: gunicorn {shape[0]} workers x {shape[1]} threads,"
+            f"\nsingle movements over HTTP: granian {shape[0]} workers x {shape[1]} threads,"
             " concurrent clients"
         )
         print("| listings/SKU | movements/s | p50 ms | p99 ms | server CPU ms/movement |")

@@ -2,7 +2,7 @@
 
 Children run in their own process groups, so a terminal's Ctrl-C reaches only the
 supervisor, which then stops each child with the signal that stops *it* gracefully
-(gunicorn: SIGTERM; the Huey consumer: SIGINT, which lets running tasks finish). If a
+(the web server: SIGTERM; the Huey consumer: SIGINT, which lets running tasks finish). If a
 child exits on its own, the others are stopped too: half a service is not left running.
 Children start in order; a child's ``after_start`` runs before the next one starts (the demo
 waits for its marketplace sandbox and connects the demo shop before the web server starts).
