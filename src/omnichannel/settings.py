@@ -143,7 +143,7 @@ def huey_settings() -> dict:
     if storage == "memory":
         return {**common, "huey_class": "huey.MemoryHuey"}
     path = url.removeprefix("sqlite:///") if url else str(VAR_DIR / "huey.sqlite3")
-    return {**common, "huey_class": "huey.SqliteHuey", "filename": path}
+    return {**common, "huey_class": "omnichannel.sqlite.jobs.QueueHuey", "filename": path}
 
 
 HUEY = huey_settings()
