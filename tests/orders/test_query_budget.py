@@ -14,11 +14,10 @@ from omnichannel.inventory.models import StockLevel, Warehouse
 from .factories import link
 
 # Auth, connection, order, lines mapped (one statement) and inserted, routing (candidates,
-# bundle components, levels), the reservation (bundle components, existing reservations,
-# level lock, insert, level update), the recompute (listings, components, levels, policies,
-# warehouse links, update), the order's update, its event (number, row, subscriptions), the
-# savepoint of its reservation, and the transaction itself.
-ORDER_BUDGET = 27
+# bundle components, levels), the reservation (level lock, insert, level update), the
+# recompute (listings, components, levels, policies, warehouse links, update), the order's
+# update, its event (number, row, subscriptions), and the transaction itself.
+ORDER_BUDGET = 23
 
 
 @pytest.fixture

@@ -13,6 +13,8 @@ from omnichannel.inventory.targets import update_rows
 
 Pair = tuple[int, int]
 """(product id, warehouse id)"""
+BundleParts = dict[int, list[tuple[int, int]]]
+"""(component id, units per bundle) of each bundle, by bundle id: what ``bundle_parts`` reads."""
 
 
 def locked_levels(tenant_id: int, pairs: Iterable[Pair]) -> dict[Pair, StockLevel]:
@@ -50,7 +52,7 @@ def write_levels(levels: Iterable[StockLevel]) -> None:
     )
 
 
-def bundle_parts(product_ids: Iterable[int]) -> dict[int, list[tuple[int, int]]]:
+def bundle_parts(product_ids: Iterable[int]) -> BundleParts:
     """(component id, units per bundle) of each bundle among ``product_ids``; one query."""
     parts: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for bundle_id, component_id, per_bundle in sql.component_rows(set(product_ids)):

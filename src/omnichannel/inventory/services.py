@@ -28,10 +28,11 @@ from django.utils import timezone
 
 from omnichannel.catalog.models import Product
 from omnichannel.channels.models import Connection
-from omnichannel.errors import Conflict, Unprocessable
+from omnichannel.errors import Conflict, DomainError, Unprocessable
 from omnichannel.inventory import sql
 from omnichannel.inventory.ledger import MovementInput
 from omnichannel.inventory.levels import (
+    BundleParts,
     Pair,
     bundle_parts,
     locked_levels,
@@ -74,54 +75,79 @@ def reserve(
 
 
 def reserve_lines(
-    lines: Sequence[tuple[OrderLine, int | None]], warehouse: Warehouse
+    lines: Sequence[tuple[OrderLine, int | None]],
+    warehouse: Warehouse,
+    *,
+    parts: BundleParts | None = None,
+    new_lines: bool = False,
 ) -> list[Reservation]:
     """``reserve`` for several lines (of one order) together, all or none.
 
     One bundle lookup, one level lock, one write and one recompute for the whole order
     instead of one each per line; availability is checked on the lines' total per SKU.
+    ``parts``: the lines' ``bundle_parts`` when the caller has read them already;
+    ``new_lines``: the lines were inserted in this transaction, so they hold nothing yet.
+
+    Every refusal comes before the first write and is raised once the transaction block
+    is left, so no savepoint is needed: the caller's transaction goes on as if nothing
+    had been tried.
     """
     wanted = [(line, check_line(line, quantity)) for line, quantity in lines]
-    parts = bundle_parts(line.product_id for line, _ in wanted)
+    if parts is None:
+        parts = bundle_parts(line.product_id for line, _ in wanted)
+    with transaction.atomic(savepoint=False):
+        try:
+            return reserve_in_transaction(wanted, warehouse, parts, new_lines)
+        except DomainError as refused:
+            refusal = refused
+    raise refusal
+
+
+def reserve_in_transaction(
+    wanted: list[tuple[OrderLine, int]],
+    warehouse: Warehouse,
+    parts: BundleParts,
+    new_lines: bool,
+) -> list[Reservation]:
+    """``reserve_lines`` inside its transaction; refusals raised before the first write."""
     tenant_id = warehouse.tenant_id
-    with transaction.atomic():
-        existing: dict[int, dict[int, Reservation]] = defaultdict(dict)
-        for row in sql.reservations_of_lines([line.pk for line, _ in wanted]):
-            existing[row.order_line_id][row.product_id] = row
-        kept: list[Reservation] = []
-        todo: list[tuple[OrderLine, dict[int, int]]] = []
-        for line, units in wanted:
-            needed = requirements([(line.product_id, units)], parts)
-            if still_held(line, needed, existing[line.pk], warehouse):
-                kept.extend(existing[line.pk].values())
-            else:
-                todo.append((line, needed))
-        if not todo:
-            return kept
-        totals: dict[int, int] = defaultdict(int)
-        for _, needed in todo:
-            for product_id, units in needed.items():
-                totals[product_id] += units
-        levels = locked_levels(tenant_id, {(p, warehouse.pk) for p in totals})
-        check_available(warehouse, levels, totals)
-        fresh: list[Reservation] = []
-        for line, needed in todo:
-            for product_id, units in needed.items():
-                levels[(product_id, warehouse.pk)].reserved += units
-                reservation = existing[line.pk].get(product_id) or Reservation(
-                    tenant_id=tenant_id, order_line=line, product_id=product_id
-                )
-                reservation.warehouse = warehouse
-                reservation.quantity = units
-                reservation.state = State.OPEN
-                fresh.append(reservation)
-        reopened = [r for r in fresh if r.pk is not None]  # released before, held again
-        sql.insert_rows([r for r in fresh if r.pk is None], key=("order_line_id", "product_id"))
-        for reservation in reopened:
-            reservation.save()
-        write_levels(levels.values())
-        recompute_products(tenant_id, totals)
-        return kept + fresh
+    existing: dict[int, dict[int, Reservation]] = defaultdict(dict)
+    for row in [] if new_lines else sql.reservations_of_lines([x.pk for x, _ in wanted]):
+        existing[row.order_line_id][row.product_id] = row
+    kept: list[Reservation] = []
+    todo: list[tuple[OrderLine, dict[int, int]]] = []
+    for line, units in wanted:
+        needed = requirements([(line.product_id, units)], parts)
+        if still_held(line, needed, existing[line.pk], warehouse):
+            kept.extend(existing[line.pk].values())
+        else:
+            todo.append((line, needed))
+    if not todo:
+        return kept
+    totals: dict[int, int] = defaultdict(int)
+    for _, needed in todo:
+        for product_id, units in needed.items():
+            totals[product_id] += units
+    levels = locked_levels(tenant_id, {(p, warehouse.pk) for p in totals})
+    check_available(warehouse, levels, totals)
+    fresh: list[Reservation] = []
+    for line, needed in todo:
+        for product_id, units in needed.items():
+            levels[(product_id, warehouse.pk)].reserved += units
+            reservation = existing[line.pk].get(product_id) or Reservation(
+                tenant_id=tenant_id, order_line=line, product_id=product_id
+            )
+            reservation.warehouse = warehouse
+            reservation.quantity = units
+            reservation.state = State.OPEN
+            fresh.append(reservation)
+    reopened = [r for r in fresh if r.pk is not None]  # released before, held again
+    sql.insert_rows([r for r in fresh if r.pk is None], key=("order_line_id", "product_id"))
+    for reservation in reopened:
+        reservation.save()
+    write_levels(levels.values())
+    recompute_products(tenant_id, totals)
+    return kept + fresh
 
 
 def still_held(
@@ -274,11 +300,14 @@ def shortfall(warehouse: Warehouse, lines: Sequence[tuple[Product, int]]) -> dic
 
 
 def able_to_supply(
-    warehouses: Sequence[Warehouse], lines: Sequence[tuple[Product, int]]
+    warehouses: Sequence[Warehouse],
+    lines: Sequence[tuple[Product, int]],
+    parts: BundleParts | None = None,
 ) -> set[int]:
     """Ids of the ``warehouses`` that hold enough available stock for every line right
-    now, in one read whatever their number (routing weighs all its candidates at once)."""
-    needed = requirements([(product.pk, quantity) for product, quantity in lines])
+    now, in one read whatever their number (routing weighs all its candidates at once).
+    ``parts``: the lines' ``bundle_parts`` when the caller has read them already."""
+    needed = requirements([(product.pk, quantity) for product, quantity in lines], parts)
     ids = [warehouse.pk for warehouse in warehouses]
     available = sql.available_units(needed, ids)
     return {

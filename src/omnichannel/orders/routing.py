@@ -8,6 +8,7 @@ components), unless its rule says stock does not matter. No candidate → the or
 from __future__ import annotations
 
 from omnichannel.catalog.models import Product
+from omnichannel.inventory.levels import BundleParts
 from omnichannel.inventory.models import Warehouse
 from omnichannel.inventory.services import able_to_supply
 from omnichannel.orders import sql
@@ -32,10 +33,13 @@ def candidates(order: Order, products: list[Product]) -> list[tuple[Warehouse, b
     ]
 
 
-def choose_warehouse(order: Order, lines: list[tuple[Product, int]]) -> Warehouse | None:
-    """The first candidate that may take the order; every candidate's stock is read at once."""
+def choose_warehouse(
+    order: Order, lines: list[tuple[Product, int]], parts: BundleParts | None = None
+) -> Warehouse | None:
+    """The first candidate that may take the order; every candidate's stock is read at once.
+    ``parts``: the lines' ``bundle_parts`` when the caller has read them already."""
     chosen = candidates(order, [p for p, _ in lines])
-    able = able_to_supply([w for w, needs_stock in chosen if needs_stock], lines)
+    able = able_to_supply([w for w, needs_stock in chosen if needs_stock], lines, parts)
     for warehouse, needs_stock in chosen:
         if not needs_stock or warehouse.pk in able:
             return warehouse

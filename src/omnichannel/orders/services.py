@@ -19,6 +19,7 @@ from omnichannel.errors import Conflict, DomainError
 from omnichannel.fulfillment import services as shipments
 from omnichannel.inventory import services as stock
 from omnichannel.inventory import sql
+from omnichannel.inventory.levels import bundle_parts
 from omnichannel.inventory.models import Reservation
 from omnichannel.notifications.services import emit
 from omnichannel.orders import lifecycle, routing
@@ -257,27 +258,32 @@ def allocate(order: Order, lines: list[OrderLine] | None = None) -> list[Reserva
     """Route and reserve, or hold the order saying why.
 
     Returns the reservations left open (none when the order consumed its stock at once),
-    or None when the order is held. ``lines``: the order's lines when in hand.
+    or None when the order is held. ``lines``: the order's lines when in hand, just
+    inserted (they hold nothing yet).
     """
+    new_lines = lines is not None
     if lines is None:
         lines = list(order.lines.select_related("product", "listing"))
     if any(line.product is None for line in lines):
         return hold_in_place(order, HOLD.MAPPING_ERROR)
     if preorder_listings(lines, timezone.now()):
         return hold_in_place(order, HOLD.PRE_ORDER)
-    warehouse = routing.choose_warehouse(order, [(line.product, line.quantity) for line in lines])
+    parts = bundle_parts(line.product_id for line in lines)  # read once: routing and reserving
+    warehouse = routing.choose_warehouse(
+        order, [(line.product, line.quantity) for line in lines], parts
+    )
     if warehouse is None:
         return hold_in_place(order, HOLD.INSUFFICIENT_STOCK)
     wanted = [(line, line.quantity) for line in lines]
     try:
         if consumes_at_once(order) or underlying_status(order) in lifecycle.CONSUMED:
             with transaction.atomic():  # reserved and consumed, or neither
-                stock.reserve_lines(wanted, warehouse)
+                stock.reserve_lines(wanted, warehouse, parts=parts, new_lines=new_lines)
                 for line in lines:
                     stock.consume(line)
             held = []
-        else:
-            held = stock.reserve_lines(wanted, warehouse)  # refused: nothing changed
+        else:  # refused: nothing changed
+            held = stock.reserve_lines(wanted, warehouse, parts=parts, new_lines=new_lines)
     except DomainError:
         return hold_in_place(order, HOLD.INSUFFICIENT_STOCK)
     order.warehouse = warehouse
