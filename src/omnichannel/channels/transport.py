@@ -7,14 +7,15 @@ cross-process lock, and the ApiCallLog audit — so a connector never touches th
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from omnichannel.channels.models import ApiCallLog, ChannelApp, Connection, RateBucket
+from omnichannel.channels.sql import take_tokens
 from omnichannel.connectors.base import (
     AuthRevoked,
     Connector,
@@ -23,6 +24,7 @@ from omnichannel.connectors.base import (
 )
 from omnichannel.connectors.transport import AccessToken, CallRecord, Transport
 from omnichannel.errors import Conflict
+from omnichannel.inventory.sql import insert_rows
 
 # Calls per second per (connection, family); a lane shares its family's budget only with
 # itself, so bulk catalog work never starves stock pushes.
@@ -41,9 +43,15 @@ REFRESH_LEASE = timedelta(seconds=60)
 class DatabaseRateLimiter:
     """Token buckets in the database, so every worker on every machine shares one budget."""
 
-    def __init__(self, connection: Connection, rates: dict[str, float] | None = None) -> None:
+    def __init__(
+        self,
+        connection: Connection,
+        rates: dict[str, float] | None = None,
+        clock: Callable[[], datetime] = timezone.now,
+    ) -> None:
         self.connection = connection
         self.rates = {**DEFAULT_RATES, **(rates or {})}
+        self.clock = clock
 
     def key(self, family: str, lane: str) -> str:
         return f"{self.connection.pk}:{family}:{lane}"
@@ -51,29 +59,24 @@ class DatabaseRateLimiter:
     def rate(self, family: str) -> float:
         return self.rates.get(family, min(self.rates.values()))
 
-    @transaction.atomic
     def acquire(self, family: str, lane: str) -> float:
-        """Take one call from the bucket; returns how long to wait before making it."""
-        rate, now = self.rate(family), timezone.now()
-        capacity = rate * BURST_SECONDS
-        bucket, _ = RateBucket.objects.select_for_update().get_or_create(
-            key=self.key(family, lane), defaults={"tokens": capacity, "updated_at": now}
+        """Take one call from the bucket; returns how long to wait before making it.
+
+        One statement (``channels.sql.take_tokens``), no transaction around it: the ORM's
+        locked read, create and save cost ~1 ms of CPU and a commit per call."""
+        rate = self.rate(family)
+        tokens, blocked = take_tokens(
+            self.key(family, lane), rate * BURST_SECONDS, rate, 1, self.clock()
         )
-        elapsed = max(0.0, (now - bucket.updated_at).total_seconds())
-        tokens = min(capacity, bucket.tokens + elapsed * rate) - 1
-        wait = 0.0 if tokens >= 0 else -tokens / rate
-        if bucket.blocked_until and bucket.blocked_until > now:
-            wait = max(wait, (bucket.blocked_until - now).total_seconds())
-        bucket.tokens, bucket.updated_at = tokens, now
-        bucket.save(update_fields=["tokens", "updated_at"])
-        return wait
+        return max(0.0 if tokens >= 0 else -tokens / rate, blocked)
 
     def penalize(self, family: str, lane: str, seconds: float) -> None:
-        until = timezone.now() + timedelta(seconds=seconds)
+        now = self.clock()
+        until = now + timedelta(seconds=seconds)
         RateBucket.objects.update_or_create(
             key=self.key(family, lane),
             defaults={"blocked_until": until},
-            create_defaults={"tokens": 0.0, "updated_at": timezone.now(), "blocked_until": until},
+            create_defaults={"tokens": 0.0, "updated_at": now, "blocked_until": until},
         )
 
 
@@ -86,7 +89,11 @@ class ApiCallLogRecorder:
         self.tenant_id = connection.tenant_id if connection is not None else tenant_id
 
     def record(self, call: CallRecord) -> None:
-        ApiCallLog.objects.create(
+        """One row per attempt, written at once (plain SQL: ``create`` cost ~1 ms a call)."""
+        insert_rows([self.row(call)])
+
+    def row(self, call: CallRecord) -> ApiCallLog:
+        return ApiCallLog(
             tenant_id=self.tenant_id,
             connection=self.connection,
             method=call.method,
