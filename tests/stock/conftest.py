@@ -43,9 +43,12 @@ def product(tenant) -> Callable[..., Product]:
 
 @pytest.fixture
 def shop(tenant) -> Callable[..., Connection]:
+    """A marketplace shop we push stock to. Lazada: no connector yet, so its listings stay
+    pending with nothing draining them, which is what the outbox tests look at."""
+
     def make(name: str = "shop") -> Connection:
         return Connection.objects.create(
-            tenant=tenant, channel="manual", name=name, external_shop_id=name
+            tenant=tenant, channel="lazada", name=name, external_shop_id=name
         )
 
     return make

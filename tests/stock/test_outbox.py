@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from omnichannel.catalog.models import Listing
 from omnichannel.catalog.services import set_bundle_components
+from omnichannel.channels.models import Connection
 from omnichannel.inventory import outbox, services
 from omnichannel.inventory.models import StockPolicy, StockPush
 from omnichannel.inventory.policies import delete_policy, save_policy
@@ -36,6 +37,22 @@ def test_a_movement_marks_the_skus_listings_pending_with_a_new_version(
     on_shop = fresh(on_shop)
     assert (on_shop.target_qty, on_shop.push_state) == (7, "pending")
     assert on_shop.push_version == version + 1
+
+
+def test_pos_and_manual_listings_show_their_target_at_once_with_nothing_to_push(
+    move, warehouse, product, shop, listing, tenant
+):
+    """A till reads our stock through the API: there is no channel to push to, so such a
+    listing is in sync as soon as its target is computed, never left pending."""
+    w1, shirt = warehouse(), product("SHIRT")
+    till = Connection.objects.create(
+        tenant=tenant, channel="pos", name="Till", external_shop_id="t"
+    )
+    on_till, on_marketplace = listing(till, shirt), listing(shop(), shirt)
+    move("inbound", w1, shirt, 7)
+    on_till = fresh(on_till)
+    assert (on_till.target_qty, on_till.last_pushed_qty, on_till.push_state) == (7, 7, "in_sync")
+    assert (fresh(on_marketplace).target_qty, on_marketplace.push_state) == (7, "pending")
 
 
 def test_bundles_containing_a_changed_component_are_recomputed(

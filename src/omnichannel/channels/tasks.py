@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
@@ -23,7 +23,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 from omnichannel.catalog.models import Listing
 from omnichannel.channels import authorization, catalog, stock_sync
 from omnichannel.channels.jobs import JobOutcome, channel_supports, connections_supporting
-from omnichannel.channels.models import Connection
+from omnichannel.channels.models import DIRECT_CHANNELS, Connection
 from omnichannel.coalesce import enqueue_coalesced
 
 logger = logging.getLogger("omnichannel.channels")
@@ -79,12 +79,46 @@ def one_drain_per_connection() -> Iterator[None]:
 
 
 def on_listings_pending(sender: Any, connection_ids: Iterable[int], **kwargs: Any) -> None:
-    """Receiver of ``inventory.targets.listings_pending`` (connected in ``apps.py``)."""
+    """Receiver of ``inventory.targets.listings_pending`` (connected in ``apps.py``): direct
+    channels' listings are settled at once, the others' connections drained."""
+    ids = set(connection_ids)
+    direct = {pk for pk in ids if channel_of(pk) in DIRECT_CHANNELS}
+    if direct:
+        settle_direct_listings(direct)
+        ids -= direct
+    if not ids:
+        return
     batch = getattr(_batch, "connection_ids", None)
     if batch is not None:
-        batch.update(connection_ids)
+        batch.update(ids)
     else:
-        schedule_drains(connection_ids)
+        schedule_drains(ids)
+
+
+_channels: dict[int, str] = {}
+
+
+def channel_of(connection_id: int) -> str:
+    """The connection's channel; remembered for the process (a connection never changes
+    channel), so deciding who drains costs no query after the first time."""
+    if connection_id not in _channels:
+        for pk, channel in Connection.objects.filter(pk=connection_id).values_list("pk", "channel"):
+            _channels[pk] = channel
+    return _channels.get(connection_id, "")
+
+
+def settle_direct_listings(connection_ids: set[int]) -> None:
+    """POS and manual shops have nothing to push to: their tills and apps read our stock
+    through the API, so a listing there shows its target as soon as it is computed. Marked
+    in sync in the recompute's transaction, rather than left pending for a drain that has
+    no channel to call."""
+    Listing.objects.filter(
+        connection_id__in=connection_ids, push_state=Listing.PushState.PENDING
+    ).update(
+        push_state=Listing.PushState.IN_SYNC,
+        last_pushed_qty=F("target_qty"),
+        updated_at=timezone.now(),
+    )
 
 
 @db_task()
