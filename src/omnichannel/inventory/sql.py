@@ -18,7 +18,7 @@ from collections.abc import Callable, Collection, Sequence
 from functools import cache
 from typing import Any, TypeVar
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Field, Model
 from django.db.models.base import ModelState
 
@@ -294,10 +294,7 @@ def insert_rows(rows: Sequence[Model], key: Sequence[str] = ()) -> None:
     if not rows:
         return
     model = type(rows[0])
-    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-    row_marks = f"({marks(fields)})"
-    insert = f"INSERT INTO {table(model)} ({columns}) VALUES "
+    fields, insert, row_marks = insert_shape(model, connection.vendor)
 
     def values(row: Model) -> list[Any]:
         return prepared_values(row, fields, adding=True)
@@ -319,10 +316,21 @@ def insert_rows(rows: Sequence[Model], key: Sequence[str] = ()) -> None:
         row._state.adding = False
 
 
+@cache
+def insert_shape(model: type[Model], vendor: str) -> tuple[list[Field], str, str]:
+    """The fields an insert of ``model`` writes (all but the primary key), the statement's
+    ``INSERT INTO … VALUES `` and one row's ``(%s, …)``: built once per model."""
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    return fields, f"INSERT INTO {table(model)} ({columns}) VALUES ", f"({marks(fields)})"
+
+
 def prepared_values(row: Model, fields: Sequence[Field], adding: bool) -> list[Any]:
     """The values of ``fields`` of ``row`` as the ORM sends them on insert (``adding``) or
     update: ``pre_save`` first (``auto_now`` timestamps), then ``get_db_prep_save``."""
-    return [field.get_db_prep_save(field.pre_save(row, adding), connection) for field in fields]
+    # The connection itself, not the ``connection`` proxy: fields ask it for its ``ops``.
+    database = connections[DEFAULT_DB_ALIAS]
+    return [field.get_db_prep_save(field.pre_save(row, adding), database) for field in fields]
 
 
 def insert_new(row: Model, unique: Sequence[str]) -> bool:
@@ -332,13 +340,10 @@ def insert_new(row: Model, unique: Sequence[str]) -> bool:
 
     True (and ``row`` has its id) when inserted, False when the key was taken."""
     model = type(row)
-    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
-    quote = connection.ops.quote_name
+    fields, insert, row_marks = insert_shape(model, connection.vendor)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table(model)} ({', '.join(quote(field.column) for field in fields)})"
-            f" VALUES ({marks(fields)}) ON CONFLICT ({', '.join(map(quote, unique))})"
-            f" DO NOTHING RETURNING {quote(model._meta.pk.column)}",
+            insert + row_marks + on_conflict_do_nothing(model, tuple(unique), connection.vendor),
             prepared_values(row, fields, adding=True),
         )
         found = cursor.fetchone()
@@ -349,15 +354,31 @@ def insert_new(row: Model, unique: Sequence[str]) -> bool:
     return True
 
 
+@cache
+def on_conflict_do_nothing(model: type[Model], unique: tuple[str, ...], vendor: str) -> str:
+    quote = connection.ops.quote_name
+    return (
+        f" ON CONFLICT ({', '.join(map(quote, unique))})"
+        f" DO NOTHING RETURNING {quote(model._meta.pk.column)}"
+    )
+
+
 def update_fields(row: Model, names: Sequence[str]) -> None:
     """``row.save(update_fields=names)`` as one written-out ``UPDATE``: values prepared by
     their fields as the ORM prepares them (an ``auto_now`` field named is set to now)."""
-    model = type(row)
+    fields, update = update_shape(type(row), tuple(names), connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(update, [*prepared_values(row, fields, adding=False), row.pk])
+
+
+@cache
+def update_shape(
+    model: type[Model], names: tuple[str, ...], vendor: str
+) -> tuple[list[Field], str]:
+    """The fields ``names`` and the ``UPDATE`` of ``update_fields``: built once per shape."""
     fields = [model._meta.get_field(name) for name in names]
     quote = connection.ops.quote_name
     assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table(model)} SET {assignments} WHERE {quote(model._meta.pk.column)} = %s",
-            [*prepared_values(row, fields, adding=False), row.pk],
-        )
+    return fields, (
+        f"UPDATE {table(model)} SET {assignments} WHERE {quote(model._meta.pk.column)} = %s"
+    )

@@ -10,13 +10,14 @@ table names from the models, never an ``IN ()`` from an empty list.
 from __future__ import annotations
 
 from collections.abc import Collection
+from functools import cache
 from typing import Any
 
 from django.db import connection
 
 from omnichannel.catalog.models import Listing, Product
 from omnichannel.inventory.models import ConnectionWarehouse, Warehouse
-from omnichannel.inventory.sql import instances, marks, table
+from omnichannel.inventory.sql import instances, loaded, marks, table
 from omnichannel.orders.models import RoutingRule
 
 BY_ITEM, BY_CHANNEL_SKU, BY_SKU = 0, 1, 2
@@ -53,17 +54,7 @@ def line_matches(
     master SKUs. Each row is the product (its id None for a listing mapped to none) with
     ``match_kind`` (``BY_ITEM``, ``BY_CHANNEL_SKU``, ``BY_SKU``) and, for a listing, its
     ``MATCHED_LISTING_FIELDS`` prefixed ``listing_``. The caller picks by precedence."""
-    quote = connection.ops.quote_name
-    listing_columns = ", ".join(
-        f"listing.{quote(Listing._meta.get_field(name).column)} AS {LISTING_PREFIX}{name}"
-        for name in MATCHED_LISTING_FIELDS
-    )
-    no_listing = ", ".join(f"NULL AS {LISTING_PREFIX}{name}" for name in MATCHED_LISTING_FIELDS)
-    of_listings = (
-        f"SELECT product.*, %s AS match_kind, {listing_columns} FROM {table(Listing)} listing"
-        f" LEFT JOIN {table(Product)} product ON product.id = listing.product_id"
-        f" WHERE listing.connection_id = %s"
-    )
+    of_listings, of_products = line_match_selects(connection.vendor)
     branches: list[str] = []
     params: list[Any] = []
     if item_ids:
@@ -72,21 +63,38 @@ def line_matches(
     if skus:
         branches.append(f"{of_listings} AND listing.channel_sku IN ({marks(skus)})")
         params += [BY_CHANNEL_SKU, connection_id, *skus]
-        branches.append(
-            f"SELECT product.*, %s AS match_kind, {no_listing} FROM {table(Product)} product"
-            f" WHERE product.tenant_id = %s AND product.sku IN ({marks(skus)})"
-        )
+        branches.append(f"{of_products} AND product.sku IN ({marks(skus)})")
         params += [BY_SKU, tenant_id, *skus]
     if not branches:
         return []
     return instances(Product, " UNION ALL ".join(branches), params)
 
 
+@cache
+def line_match_selects(vendor: str) -> tuple[str, str]:
+    """The two SELECTs of ``line_matches`` (listings of a connection, products of a
+    tenant) up to their ``IN`` lists: built once."""
+    quote = connection.ops.quote_name
+    listing_columns = ", ".join(
+        f"listing.{quote(Listing._meta.get_field(name).column)} AS {LISTING_PREFIX}{name}"
+        for name in MATCHED_LISTING_FIELDS
+    )
+    no_listing = ", ".join(f"NULL AS {LISTING_PREFIX}{name}" for name in MATCHED_LISTING_FIELDS)
+    return (
+        f"SELECT product.*, %s AS match_kind, {listing_columns} FROM {table(Listing)} listing"
+        f" LEFT JOIN {table(Product)} product ON product.id = listing.product_id"
+        f" WHERE listing.connection_id = %s",
+        f"SELECT product.*, %s AS match_kind, {no_listing} FROM {table(Product)} product"
+        f" WHERE product.tenant_id = %s",
+    )
+
+
 def matched_listing(row: Product) -> Listing:
     """The listing of a ``line_matches`` row found by item ids or channel SKU, with its
     product (or None) in hand; its fields other than ``MATCHED_LISTING_FIELDS`` are
     deferred."""
-    listing = Listing.from_db(
+    listing = loaded(
+        Listing,
         connection.alias,
         MATCHED_LISTING_FIELDS,
         [getattr(row, LISTING_PREFIX + name) for name in MATCHED_LISTING_FIELDS],
@@ -102,9 +110,18 @@ def routing_candidates(tenant_id: int, connection_id: int) -> list[Warehouse]:
     tenant's warehouses (by id). Each warehouse comes with ``source`` (``RULE``, ``LINK``,
     ``ANY_WAREHOUSE``), ``require_stock``, and for a rule its ``rule_connection_id`` and
     ``rule_category`` (None otherwise). Inactive warehouses are included."""
-    rule, link, warehouse = table(RoutingRule), table(ConnectionWarehouse), table(Warehouse)
     return instances(
         Warehouse,
+        routing_candidates_sql(connection.vendor),
+        [RULE, tenant_id, True, LINK, True, connection_id]
+        + [ANY_WAREHOUSE, True, tenant_id, connection_id],
+    )
+
+
+@cache
+def routing_candidates_sql(vendor: str) -> str:
+    rule, link, warehouse = table(RoutingRule), table(ConnectionWarehouse), table(Warehouse)
+    return (
         f"SELECT warehouse.*, %s AS source, rule.priority AS rank, rule.id AS tie,"
         f" rule.connection_id AS rule_connection_id, rule.product_category AS rule_category,"
         f" rule.require_stock AS require_stock"
@@ -118,7 +135,5 @@ def routing_candidates(tenant_id: int, connection_id: int) -> list[Warehouse]:
         f" SELECT warehouse.*, %s, 0, warehouse.id, NULL, NULL, %s FROM {warehouse} warehouse"
         f" WHERE warehouse.tenant_id = %s"
         f" AND NOT EXISTS (SELECT 1 FROM {link} link WHERE link.connection_id = %s)"
-        f" ORDER BY source, rank, tie",
-        [RULE, tenant_id, True, LINK, True, connection_id]
-        + [ANY_WAREHOUSE, True, tenant_id, connection_id],
+        f" ORDER BY source, rank, tie"
     )
