@@ -15,9 +15,10 @@ from .factories import link
 
 # Auth, connection, order, lines mapped (one statement) and inserted, routing (candidates,
 # bundle components, levels), the reservation (level lock, insert, level update), the
-# recompute (listings, components, levels, policies, warehouse links, update), the order's
-# update, its event (number, row, subscriptions), and the transaction itself.
-ORDER_BUDGET = 23
+# recompute (listings, components, levels, policies, warehouse links, update, POS/manual
+# listings settled in sync), the order's update, its event (number, row, subscriptions),
+# and the transaction itself.
+ORDER_BUDGET = 24
 
 
 @pytest.fixture

@@ -14,8 +14,9 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from django.db import connection as db_connection
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
@@ -25,6 +26,7 @@ from omnichannel.channels import authorization, catalog, stock_sync
 from omnichannel.channels.jobs import JobOutcome, channel_supports, connections_supporting
 from omnichannel.channels.models import DIRECT_CHANNELS, Connection
 from omnichannel.coalesce import enqueue_coalesced
+from omnichannel.inventory.sql import fetch, marks, table
 
 logger = logging.getLogger("omnichannel.channels")
 
@@ -81,11 +83,7 @@ def one_drain_per_connection() -> Iterator[None]:
 def on_listings_pending(sender: Any, connection_ids: Iterable[int], **kwargs: Any) -> None:
     """Receiver of ``inventory.targets.listings_pending`` (connected in ``apps.py``): direct
     channels' listings are settled at once, the others' connections drained."""
-    ids = set(connection_ids)
-    direct = {pk for pk in ids if channel_of(pk) in DIRECT_CHANNELS}
-    if direct:
-        settle_direct_listings(direct)
-        ids -= direct
+    ids = set(connection_ids) - settle_direct_listings(set(connection_ids))
     if not ids:
         return
     batch = getattr(_batch, "connection_ids", None)
@@ -95,30 +93,26 @@ def on_listings_pending(sender: Any, connection_ids: Iterable[int], **kwargs: An
         schedule_drains(ids)
 
 
-_channels: dict[int, str] = {}
-
-
-def channel_of(connection_id: int) -> str:
-    """The connection's channel; remembered for the process (a connection never changes
-    channel), so deciding who drains costs no query after the first time."""
-    if connection_id not in _channels:
-        for pk, channel in Connection.objects.filter(pk=connection_id).values_list("pk", "channel"):
-            _channels[pk] = channel
-    return _channels.get(connection_id, "")
-
-
-def settle_direct_listings(connection_ids: set[int]) -> None:
+def settle_direct_listings(connection_ids: set[int]) -> set[int]:
     """POS and manual shops have nothing to push to: their tills and apps read our stock
     through the API, so a listing there shows its target as soon as it is computed. Marked
     in sync in the recompute's transaction, rather than left pending for a drain that has
-    no channel to call."""
-    Listing.objects.filter(
-        connection_id__in=connection_ids, push_state=Listing.PushState.PENDING
-    ).update(
-        push_state=Listing.PushState.IN_SYNC,
-        last_pushed_qty=F("target_qty"),
-        updated_at=timezone.now(),
+    no channel to call. One statement; returns the connections that were POS or manual."""
+    channels = sorted(DIRECT_CHANNELS)
+    rows = fetch(
+        f"UPDATE {table(Listing)} SET push_state = %s, last_pushed_qty = target_qty,"
+        f" updated_at = %s WHERE push_state = %s AND connection_id IN ("
+        f"SELECT id FROM {table(Connection)} WHERE id IN ({marks(connection_ids)})"
+        f" AND channel IN ({marks(channels)})) RETURNING connection_id",
+        [
+            Listing.PushState.IN_SYNC,
+            db_connection.ops.adapt_datetimefield_value(timezone.now()),
+            Listing.PushState.PENDING,
+            *connection_ids,
+            *channels,
+        ],
     )
+    return {connection_id for (connection_id,) in rows}
 
 
 @db_task()
