@@ -32,7 +32,8 @@ AT = "2026-11-01T00:00:00+00:00"
 
 
 def catalog(tenant, listings_per_sku: int, skus: int = SKUS) -> list:  # noqa: ANN001
-    """``skus`` products, each sold by ``listings_per_sku`` listings on as many shops; a
+    """``skus`` products, each sold by ``listings_per_sku`` listings on as many Shopee shops
+    (each change queues their drains, as in production; no consumer runs them); a
     quarter of those listings sell a bundle of two units of the product."""
     from omnichannel.catalog.models import BundleComponent, Listing, Product
     from omnichannel.channels.models import Connection
@@ -40,7 +41,7 @@ def catalog(tenant, listings_per_sku: int, skus: int = SKUS) -> list:  # noqa: A
     tag = next(ids)
     shops = [
         Connection.objects.create(
-            tenant=tenant, channel="manual", name=f"s{tag}-{i}", external_shop_id=f"s{tag}-{i}"
+            tenant=tenant, channel="shopee", name=f"s{tag}-{i}", external_shop_id=f"s{tag}-{i}"
         )
         for i in range(listings_per_sku)
     ]
