@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from omnichannel.channels.jobs import connections_supporting, run_job, take_lease
+from omnichannel.channels.jobs import MAX_ROUNDS, connections_supporting, run_job, take_lease
 from omnichannel.channels.models import Connection, SyncState
 from omnichannel.connectors.errors import AuthRevoked, InvalidRequest, RateLimited
 from omnichannel.notifications.models import Event
@@ -103,3 +103,18 @@ def test_sweeps_visit_active_connections_of_capable_channels(shop, tenant):
     )
 
     assert list(connections_supporting("stock_push")) == [shop]
+
+
+def test_a_job_asked_for_on_every_round_stops_after_the_last_round_and_frees_the_lease(shop):
+    rounds = []
+
+    def work(connection, state):
+        rounds.append(1)
+        assert run_job(connection, "stock_drain", work).skipped == "running"
+
+    outcome = run_job(shop, "stock_drain", work)
+
+    state = SyncState.objects.get(connection=shop, job="stock_drain")
+    assert outcome.ran and len(rounds) == MAX_ROUNDS
+    assert state.running_until is None and state.last_success_at is not None
+    assert run_job(shop, "stock_drain", lambda c, s: None).ran

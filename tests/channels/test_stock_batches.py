@@ -9,7 +9,6 @@ import pytest
 from omnichannel.catalog.models import Listing
 from omnichannel.channels.stock_sync import batches, record_successes
 from omnichannel.inventory.models import StockPush
-from omnichannel.unified.stock import StockUpdateResult
 
 
 def listings(*models_per_item: int) -> list[SimpleNamespace]:
@@ -61,12 +60,8 @@ def test_a_success_for_a_value_the_target_moved_past_leaves_the_listing_pending(
         for x in (current, moved)
     ]  # fmt: skip
     Listing.objects.filter(pk=moved.pk).update(target_qty=moved.target_qty + 5)
-    answers = [
-        StockUpdateResult(external_item_id=x.external_item_id, quantity=x.target_qty, ok=True)
-        for x in (current, moved)
-    ]
 
-    record_successes(list(zip(pushes, answers, strict=True)))
+    record_successes(pushes, calls=[])
 
     current.refresh_from_db()
     moved.refresh_from_db()

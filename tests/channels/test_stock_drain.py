@@ -178,3 +178,34 @@ def test_the_periodic_read_back_repairs_every_shop_that_can_read_stock(
 
     assert shopee.stock("DEMO-MUG") == 3
     assert SyncState.objects.get(connection=shop, job="stock_reconcile").last_success_at
+
+
+def test_every_call_of_a_drain_is_logged_once_with_its_secrets_redacted(
+    caller, shop, shopee: Shopee, django_capture_on_commit_callbacks
+):
+    before = update_stock_calls()
+
+    move(caller, django_capture_on_commit_callbacks, DEMO_CASE_BLK=2, DEMO_MUG=3, DEMO_TEE_S=4)
+
+    logged = ApiCallLog.objects.filter(endpoint="/api/v2/product/update_stock").order_by("pk")
+    assert logged.count() - before == 3  # three items, one update_stock each
+    assert (shopee.stock("DEMO-CASE-BLK"), shopee.stock("DEMO-MUG")) == (2, 3)
+    for row in logged[before:]:
+        query = dict(row.request_body["query"])
+        assert row.status_code == 200 and row.connection_id == shop.pk
+        assert query["access_token"] == query["sign"] == "[redacted]"
+
+
+def test_the_calls_of_a_batch_cut_short_by_an_outage_are_logged_and_its_listings_wait(
+    caller, shop, shopee: Shopee, django_capture_on_commit_callbacks
+):
+    shopee.sim.inject_fault("server_error", count=4, path="/api/v2/product/update_stock")
+
+    move(caller, django_capture_on_commit_callbacks, DEMO_MUG=6)
+
+    failed = ApiCallLog.objects.filter(endpoint="/api/v2/product/update_stock", status_code=500)
+    assert failed.count() == 4  # the call and its three retries, each logged
+    assert "remote_unavailable" in SyncState.objects.get(connection=shop, job=DRAIN_JOB).last_error
+    assert Listing.objects.get(connection=shop, channel_sku="DEMO-MUG").push_state == "pending"
+    drain_connection(shop)
+    assert shopee.stock("DEMO-MUG") == 6

@@ -10,13 +10,17 @@ models, the few vendor differences (date arithmetic, ``MIN``/``LEAST``) spelled 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from django.db import connection
+from django.utils import timezone
 
-from omnichannel.channels.models import RateBucket
-from omnichannel.inventory.sql import table
+from omnichannel.catalog.models import Listing
+from omnichannel.channels.models import Connection, RateBucket, SyncState
+from omnichannel.inventory.models import StockPush
+from omnichannel.inventory.sql import fetch, instances, marks, table
 
 
 def seconds_between(earlier: str, later: str) -> str:
@@ -64,3 +68,76 @@ def take_tokens(
         )
         tokens, blocked = cursor.fetchone()
     return float(tokens), max(0.0, float(blocked))
+
+
+def connection_status(connection_id: int) -> tuple[str, str] | None:
+    """(status, status_reason) of a connection as it is now; None when it is gone."""
+    rows = fetch(
+        f"SELECT status, status_reason FROM {table(Connection)} WHERE id = %s", [connection_id]
+    )
+    return rows[0] if rows else None
+
+
+def lease_job(connection_id: int, job: str, until: datetime, now: datetime) -> SyncState | None:
+    """Lease the job's SyncState row to a run until ``until`` (counted as started, any rerun
+    request cleared) unless another run holds it: one conditional ``UPDATE … RETURNING``.
+    None when the lease is held, or when the job has no row yet."""
+    found = instances(
+        SyncState,
+        f"UPDATE {table(SyncState)} SET running_until = %s, last_started_at = %s,"
+        " runs = runs + 1, rerun_requested = %s"
+        " WHERE connection_id = %s AND job = %s AND (running_until IS NULL OR running_until < %s)"
+        " RETURNING *",
+        [db_time(until), db_time(now), False, connection_id, job, db_time(now)],
+    )
+    return found[0] if found else None
+
+
+def release_job_unless_asked_again(state_id: int, now: datetime, result: Any) -> bool:
+    """Record a successful run and release its lease, unless a run was asked for while it
+    ran (then the lease stays and the caller goes round again). True when released.
+
+    One conditional ``UPDATE``: a request that comes after it finds the lease free and runs
+    itself, one that came before it is seen here, so no request is lost in between."""
+    values = {"running_until": None, "last_finished_at": now, "last_error": "",
+              "last_success_at": now}  # fmt: skip
+    if isinstance(result, dict):
+        values["last_result"] = result
+    fields = [SyncState._meta.get_field(name) for name in values]
+    assignments = ", ".join(f"{field.column} = %s" for field in fields)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table(SyncState)} SET {assignments} WHERE id = %s AND rerun_requested = %s",
+            [
+                *(field.get_db_prep_save(values[field.name], connection) for field in fields),
+                state_id,
+                False,
+            ],
+        )
+        return cursor.rowcount == 1
+
+
+def record_pushed(value: int, push_ids: Sequence[int], listing_ids: Sequence[int]) -> None:
+    """The channel accepted ``value`` for these pushes of these listings: the pushes become
+    successes, and each listing remembers what the channel shows and is in sync only if its
+    target is still that value (newest value wins). The conditional ``CASE`` decides on the
+    row as it is when written, without reading it first."""
+    if not push_ids:
+        return
+    now = db_time(timezone.now())
+    answer = StockPush._meta.get_field("answer").get_db_prep_save(
+        {"ok": True, "quantity": max(0, value)}, connection
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table(StockPush)} SET state = %s, answer = %s, finished_at = %s,"
+            f" updated_at = %s WHERE id IN ({marks(push_ids)})",
+            [StockPush.State.SUCCESS, answer, now, now, *push_ids],
+        )
+        cursor.execute(
+            f"UPDATE {table(Listing)} SET last_pushed_qty = %s, last_pushed_at = %s,"
+            " push_state = CASE WHEN target_qty IS NULL OR target_qty = %s THEN %s ELSE %s END,"
+            f" updated_at = %s WHERE id IN ({marks(listing_ids)})",
+            [value, now, value, Listing.PushState.IN_SYNC, Listing.PushState.PENDING, now,
+             *listing_ids],
+        )  # fmt: skip

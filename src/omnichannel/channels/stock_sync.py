@@ -19,16 +19,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Case, Q, Value, When
-from django.utils import timezone
 
 from omnichannel.catalog.models import Listing
+from omnichannel.channels import sql
 from omnichannel.channels.jobs import JobOutcome, run_job
-from omnichannel.channels.models import Connection, SyncState
-from omnichannel.channels.transport import connector_for
+from omnichannel.channels.models import ApiCallLog, Connection, SyncState
+from omnichannel.channels.transport import ApiCallLogRecorder, connector_for
 from omnichannel.connectors.base import ConnectorError, StockWriting, chunked, require
 from omnichannel.inventory.models import StockPush
 from omnichannel.inventory.outbox import pending_listings, reconcile, record_push_result
+from omnichannel.inventory.sql import insert_rows
 from omnichannel.notifications.services import emit
 from omnichannel.unified.stock import StockUpdate, StockUpdateResult
 
@@ -61,7 +61,8 @@ def drain(connection: Connection, include_errors: bool = False) -> DrainResult:
     A connector error (rate limited, channel down, authorization revoked) stops the drain:
     the batch in flight is recorded as unanswered and stays pending for the next run.
     """
-    connector = connector_for(connection)
+    call_log = ApiCallLogRecorder(connection)
+    connector = connector_for(connection, call_log=call_log)
     require(connector, "stock_push")
     assert isinstance(connector, StockWriting)
     states = [PushState.PENDING, PushState.ERROR] if include_errors else [PushState.PENDING]
@@ -75,7 +76,7 @@ def drain(connection: Connection, include_errors: bool = False) -> DrainResult:
         )
         attempted.update(listing.pk for listing in listings)
         for batch in batches(listings, connector.stock_batch_size):
-            push_batch(connector, batch, result)
+            push_batch(connector, batch, result, call_log)
         if len(listings) < ROUND_SIZE:
             # Whatever became pending meanwhile asked for a drain, which makes this job go
             # round again (``jobs.run_job``): no need to look once more here.
@@ -107,9 +108,16 @@ def batches(listings: Sequence[Listing], size: int) -> list[list[Listing]]:
     return filled
 
 
-def push_batch(connector: StockWriting, batch: Sequence[Listing], result: DrainResult) -> None:
-    """Open the audit rows (submitted), send one batch, record each listing's answer."""
-    pushes = StockPush.objects.bulk_create(
+def push_batch(
+    connector: StockWriting,
+    batch: Sequence[Listing],
+    result: DrainResult,
+    call_log: ApiCallLogRecorder,
+) -> None:
+    """Open the audit rows (submitted), send one batch, record each listing's answer; the
+    batch's call log rows are written in the transaction that records the answers (or when
+    the batch ends otherwise), not one commit per call."""
+    pushes = [
         StockPush(
             tenant_id=listing.tenant_id,
             listing=listing,
@@ -118,7 +126,8 @@ def push_batch(connector: StockWriting, batch: Sequence[Listing], result: DrainR
             state=StockPush.State.SUBMITTED,
         )
         for listing in batch
-    )
+    ]
+    insert_rows(pushes, key=["listing_id"])
     updates = [
         StockUpdate(
             external_item_id=listing.external_item_id,
@@ -128,56 +137,41 @@ def push_batch(connector: StockWriting, batch: Sequence[Listing], result: DrainR
         for listing, push in zip(batch, pushes, strict=True)
     ]
     result.batches += 1
-    try:
-        answers = connector.push_stock(updates)
-    except ConnectorError as exc:
-        for push in pushes:
-            unanswered(push, {"error_code": exc.code, "message": exc.message})
-        raise
-    by_key = {(a.external_item_id, a.external_variant_id or ""): a for a in answers}
-    accepted: list[tuple[StockPush, StockUpdateResult]] = []
-    for listing, push in zip(batch, pushes, strict=True):
-        answer = by_key.get((listing.external_item_id, listing.external_variant_id))
-        if answer is None:
-            unanswered(push, {"error_code": "no_answer", "message": "the channel said nothing"})
-        elif answer.ok:
-            accepted.append((push, answer))
-        else:
-            refused(listing, push, answer)
-            result.refused += 1
-    record_successes(accepted)
+    with call_log.holding() as calls:
+        try:
+            answers = connector.push_stock(updates)
+        except ConnectorError as exc:
+            for push in pushes:
+                unanswered(push, {"error_code": exc.code, "message": exc.message})
+            raise
+        by_key = {(a.external_item_id, a.external_variant_id or ""): a for a in answers}
+        accepted: list[StockPush] = []
+        for listing, push in zip(batch, pushes, strict=True):
+            answer = by_key.get((listing.external_item_id, listing.external_variant_id))
+            if answer is None:
+                unanswered(push, {"error_code": "no_answer", "message": "the channel said nothing"})
+            elif answer.ok:
+                accepted.append(push)
+            else:
+                refused(listing, push, answer)
+                result.refused += 1
+        record_successes(accepted, calls)
     result.pushed += len(accepted)
 
 
-@transaction.atomic
-def record_successes(accepted: Sequence[tuple[StockPush, StockUpdateResult]]) -> None:
-    """Record a batch's accepted values: ``outbox.record_push_result(push, SUCCESS)`` for
-    many pushes, two statements per distinct value (usually one) instead of three per listing.
-
-    The listing remembers what the channel shows now, and is in sync only if its target is
-    still that value (newest value wins: one that moved meanwhile stays pending); the
-    conditional update decides on the row as it is when written, without reading it first.
-    """
-    now = timezone.now()
+def record_successes(accepted: Sequence[StockPush], calls: list[ApiCallLog]) -> None:
+    """Record a batch's accepted values and its ``calls`` in one transaction:
+    ``outbox.record_push_result(push, SUCCESS)`` for many pushes, two statements per
+    distinct value (usually one) instead of three per listing (``sql.record_pushed``).
+    ``calls`` is emptied once written."""
     by_value: dict[int, list[StockPush]] = defaultdict(list)
-    for push, _ in accepted:
+    for push in accepted:
         by_value[push.value].append(push)
-    for value, pushes in by_value.items():
-        StockPush.objects.filter(pk__in=[push.pk for push in pushes]).update(
-            state=StockPush.State.SUCCESS,
-            answer={"ok": True, "quantity": max(0, value)},
-            finished_at=now,
-            updated_at=now,
-        )
-        in_sync = Q(target_qty__isnull=True) | Q(target_qty=value)
-        Listing.objects.filter(pk__in=[push.listing_id for push in pushes]).update(
-            last_pushed_qty=value,
-            last_pushed_at=now,
-            push_state=Case(
-                When(in_sync, then=Value(PushState.IN_SYNC)), default=Value(PushState.PENDING)
-            ),
-            updated_at=now,
-        )
+    with transaction.atomic():
+        insert_rows(calls)
+        for value, pushes in by_value.items():
+            sql.record_pushed(value, [p.pk for p in pushes], [p.listing_id for p in pushes])
+    calls.clear()
 
 
 @transaction.atomic

@@ -7,10 +7,12 @@ cross-process lock, and the ApiCallLog audit — so a connector never touches th
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -87,10 +89,31 @@ class ApiCallLogRecorder:
     def __init__(self, connection: Connection | None, tenant_id: int | None = None) -> None:
         self.connection = connection
         self.tenant_id = connection.tenant_id if connection is not None else tenant_id
+        self.held: list[ApiCallLog] | None = None
 
     def record(self, call: CallRecord) -> None:
-        """One row per attempt, written at once (plain SQL: ``create`` cost ~1 ms a call)."""
-        insert_rows([self.row(call)])
+        """One row per attempt, written at once (plain SQL: ``create`` cost ~1 ms a call),
+        or held while a ``holding`` block runs."""
+        row = self.row(call)
+        if self.held is None:
+            insert_rows([row])
+        else:
+            self.held.append(row)
+
+    @contextmanager
+    def holding(self) -> Iterator[list[ApiCallLog]]:
+        """Hold the rows of the calls made in the block, to be written together: the block
+        may insert them with its own work in one transaction and empty the list once that
+        committed (a stock drain's batch: one commit instead of one per call); whatever is
+        left is written when the block ends, whether it succeeded or not."""
+        self.held = held = []
+        try:
+            yield held
+        finally:
+            self.held = None
+            if held:
+                with transaction.atomic():
+                    insert_rows(held)
 
     def row(self, call: CallRecord) -> ApiCallLog:
         return ApiCallLog(
@@ -172,15 +195,21 @@ def connector_settings(connection: Connection) -> ConnectorSettings:
     )
 
 
-def connector_for(connection: Connection, *, http_transport=None) -> Connector:  # noqa: ANN001
-    """The connector of a connection, wired to the shared budget, the token lock and the log.
+def connector_for(
+    connection: Connection,
+    *,
+    call_log: ApiCallLogRecorder | None = None,
+    http_transport=None,  # noqa: ANN001
+) -> Connector:
+    """The connector of a connection, wired to the shared budget, the token lock and the log
+    (``call_log``, when the caller wants to hold the rows of a batch of calls).
 
     Token refreshes go through a twin connector whose transport has no token provider: a
     refresh call must never try to refresh (or wait for the refresh lease it holds) first.
     """
     config = connector_settings(connection)
     limiter = DatabaseRateLimiter(connection, settings.OMNI_CHANNEL_RATES.get(connection.channel))
-    recorder = ApiCallLogRecorder(connection)
+    recorder = call_log or ApiCallLogRecorder(connection)
 
     def transport() -> Transport:
         return Transport(

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import ssl
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -27,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
+from urllib.parse import quote, urlencode
 
 import httpx
 
@@ -231,6 +233,19 @@ def tls_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
+@functools.cache
+def _client_of_process(pid: int) -> httpx.Client:
+    return httpx.Client(timeout=DEFAULT_TIMEOUT, verify=tls_context())
+
+
+def shared_http_client() -> httpx.Client:
+    """One HTTP client per process for every transport: its pool keeps connections to a
+    channel's host open from one job to the next (keep-alive, TLS sessions), and building a
+    client (proxies read from the environment, the pool) cost ~1 ms per transport, two per
+    job. Keyed by process id: a forked worker must not use its parent's sockets."""
+    return _client_of_process(os.getpid())
+
+
 class Transport:
     """Every outbound call of one connection goes through ``send``."""
 
@@ -248,19 +263,31 @@ class Transport:
         clock: Callable[[], datetime] = utc_now,
         http_transport: httpx.BaseTransport | None = None,
     ) -> None:
+        self.base_url = base_url.rstrip("/")
         self.token_provider = token_provider
         self.rate_limiter = rate_limiter
         self.recorder = recorder
         self.retry = retry or RetryPolicy()
+        self.timeout = timeout
         self.refresh_margin = refresh_margin
         self.sleep = sleep
         self.clock = clock
-        self._http = httpx.Client(
-            base_url=base_url, timeout=timeout, transport=http_transport, verify=tls_context()
+        self._owns_http = http_transport is not None
+        self._http = (
+            httpx.Client(timeout=timeout, transport=http_transport, verify=tls_context())
+            if self._owns_http
+            else shared_http_client()
         )
 
     def close(self) -> None:
-        self._http.close()
+        if self._owns_http:
+            self._http.close()
+
+    def url(self, request: OutboundRequest) -> str:
+        """The request's absolute URL with its query: built here once, httpx would parse and
+        merge base URL, path and parameters again on every call (~0.2 ms)."""
+        url = f"{self.base_url}/{request.path.lstrip('/')}"
+        return f"{url}?{urlencode(request.params, quote_via=quote)}" if request.params else url
 
     def send(
         self,
@@ -356,11 +383,10 @@ class Transport:
         try:
             response = self._http.request(
                 request.method,
-                request.path,
-                params=list(request.params),
+                self.url(request),
                 json=request.json,
                 headers=dict(request.headers),
-                timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+                timeout=timeout if timeout is not None else self.timeout,
             )
             outcome = interpret(response)
             if outcome.error is None and response.status_code >= 400:
