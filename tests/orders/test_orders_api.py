@@ -46,8 +46,18 @@ def test_a_manual_order_is_created_with_its_stock_reserved(caller, world, manual
     assert StockLevel.objects.get(warehouse=world.jkt, product=world.tee).reserved == 2
 
 
-def test_the_created_order_is_answered_as_it_reads_back(caller, world, manual):
-    created = place(caller, manual, lines=[{"sku": "GIFT", "quantity": 1, "unit_price": "9.5"}])
+@pytest.mark.parametrize(
+    "lines",
+    [
+        [{"sku": "GIFT", "quantity": 1, "unit_price": "9.5"}],
+        [{"sku": "TEE", "quantity": 1}, {"sku": "MUG", "quantity": 2, "name": "Mug"}],
+        [{"sku": "TEE", "quantity": 11}],
+        [{"sku": "NO-SUCH-SKU", "quantity": 1}],
+    ],
+    ids=["bundle", "two-lines", "held-for-stock", "held-for-mapping"],
+)
+def test_the_created_order_is_answered_as_it_reads_back(caller, world, manual, lines):
+    created = place(caller, manual, lines=lines)
     assert created.status_code == 201, created.content
     assert created.json() == caller.get(f"/api/v1/orders/{created.json()['id']}").json()
 
