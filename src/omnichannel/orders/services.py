@@ -19,7 +19,7 @@ from omnichannel.errors import Conflict, DomainError
 from omnichannel.fulfillment import services as shipments
 from omnichannel.inventory import services as stock
 from omnichannel.inventory import sql
-from omnichannel.inventory.levels import bundle_parts
+from omnichannel.inventory.levels import BundleParts, bundle_parts
 from omnichannel.inventory.models import Reservation
 from omnichannel.notifications.services import emit
 from omnichannel.orders import lifecycle, routing
@@ -268,7 +268,7 @@ def allocate(order: Order, lines: list[OrderLine] | None = None) -> list[Reserva
         return hold_in_place(order, HOLD.MAPPING_ERROR)
     if preorder_listings(lines, timezone.now()):
         return hold_in_place(order, HOLD.PRE_ORDER)
-    parts = bundle_parts(line.product_id for line in lines)  # read once: routing and reserving
+    parts = bundle_parts_of(lines)  # read once: for routing and for reserving
     warehouse = routing.choose_warehouse(
         order, [(line.product, line.quantity) for line in lines], parts
     )
@@ -290,6 +290,14 @@ def allocate(order: Order, lines: list[OrderLine] | None = None) -> list[Reserva
     if order.status == S.ON_HOLD:
         order.status, order.status_before_hold, order.hold_reason = order.status_before_hold, "", ""
     return held
+
+
+def bundle_parts_of(lines: list[OrderLine]) -> BundleParts:
+    """The lines' ``bundle_parts``. Products mapped by ``order_sql.line_matches`` say
+    whether they have components: none has, no statement."""
+    return bundle_parts(
+        line.product_id for line in lines if getattr(line.product, "has_components", True)
+    )
 
 
 def hold_in_place(order: Order, reason: str) -> None:

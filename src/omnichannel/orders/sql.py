@@ -15,7 +15,7 @@ from typing import Any
 
 from django.db import connection
 
-from omnichannel.catalog.models import Listing, Product
+from omnichannel.catalog.models import BundleComponent, Listing, Product
 from omnichannel.inventory.models import ConnectionWarehouse, Warehouse
 from omnichannel.inventory.sql import instances, loaded, marks, table
 from omnichannel.orders.models import RoutingRule
@@ -52,8 +52,9 @@ def line_matches(
     """Everything that may map an order's lines, in one statement: the connection's
     listings with these item ids or channel SKUs and the tenant's products with these
     master SKUs. Each row is the product (its id None for a listing mapped to none) with
-    ``match_kind`` (``BY_ITEM``, ``BY_CHANNEL_SKU``, ``BY_SKU``) and, for a listing, its
-    ``MATCHED_LISTING_FIELDS`` prefixed ``listing_``. The caller picks by precedence."""
+    ``has_components`` (a bundle), ``match_kind`` (``BY_ITEM``, ``BY_CHANNEL_SKU``,
+    ``BY_SKU``) and, for a listing, its ``MATCHED_LISTING_FIELDS`` prefixed ``listing_``.
+    The caller picks by precedence."""
     of_listings, of_products = line_match_selects(connection.vendor)
     branches: list[str] = []
     params: list[Any] = []
@@ -80,11 +81,15 @@ def line_match_selects(vendor: str) -> tuple[str, str]:
         for name in MATCHED_LISTING_FIELDS
     )
     no_listing = ", ".join(f"NULL AS {LISTING_PREFIX}{name}" for name in MATCHED_LISTING_FIELDS)
+    product = (
+        f"product.*, EXISTS (SELECT 1 FROM {table(BundleComponent)} part"
+        f" WHERE part.bundle_id = product.id) AS has_components, %s AS match_kind"
+    )
     return (
-        f"SELECT product.*, %s AS match_kind, {listing_columns} FROM {table(Listing)} listing"
+        f"SELECT {product}, {listing_columns} FROM {table(Listing)} listing"
         f" LEFT JOIN {table(Product)} product ON product.id = listing.product_id"
         f" WHERE listing.connection_id = %s",
-        f"SELECT product.*, %s AS match_kind, {no_listing} FROM {table(Product)} product"
+        f"SELECT {product}, {no_listing} FROM {table(Product)} product"
         f" WHERE product.tenant_id = %s",
     )
 
