@@ -10,7 +10,7 @@ models, the few vendor differences (date arithmetic, ``MIN``/``LEAST``) spelled 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -141,3 +141,20 @@ def record_pushed(value: int, push_ids: Sequence[int], listing_ids: Sequence[int
             [value, now, value, Listing.PushState.IN_SYNC, Listing.PushState.PENDING, now,
              *listing_ids],
         )  # fmt: skip
+
+
+def listings_to_push(
+    connection_id: int, states: Sequence[str], skip: Collection[int], limit: int
+) -> list[Listing]:
+    """Up to ``limit`` listings of the connection in ``states`` with a target, oldest change
+    first, but none of ``skip`` (``inventory.outbox.pending_listings``, written out: the
+    drain reads it for every shop on every stock change)."""
+    sql = (
+        f"SELECT * FROM {table(Listing)} WHERE connection_id = %s"
+        f" AND push_state IN ({marks(states)}) AND target_qty IS NOT NULL"
+    )
+    params: list[Any] = [connection_id, *states]
+    if skip:
+        sql += f" AND id NOT IN ({marks(skip)})"
+        params += list(skip)
+    return instances(Listing, f"{sql} ORDER BY updated_at, id LIMIT %s", [*params, limit])

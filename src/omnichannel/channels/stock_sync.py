@@ -27,7 +27,7 @@ from omnichannel.channels.models import ApiCallLog, Connection, SyncState
 from omnichannel.channels.transport import ApiCallLogRecorder, connector_for
 from omnichannel.connectors.base import ConnectorError, StockWriting, chunked, require
 from omnichannel.inventory.models import StockPush
-from omnichannel.inventory.outbox import pending_listings, reconcile, record_push_result
+from omnichannel.inventory.outbox import reconcile, record_push_result
 from omnichannel.inventory.sql import insert_rows
 from omnichannel.notifications.services import emit
 from omnichannel.unified.stock import StockUpdate, StockUpdateResult
@@ -69,11 +69,7 @@ def drain(connection: Connection, include_errors: bool = False) -> DrainResult:
     result = DrainResult()
     attempted: set[int] = set()
     while True:
-        listings = list(
-            pending_listings(connection)
-            .filter(push_state__in=states)
-            .exclude(pk__in=attempted)[:ROUND_SIZE]
-        )
+        listings = sql.listings_to_push(connection.pk, states, attempted, ROUND_SIZE)
         attempted.update(listing.pk for listing in listings)
         for batch in batches(listings, connector.stock_batch_size):
             push_batch(connector, batch, result, call_log)

@@ -117,7 +117,7 @@ def settle_direct_listings(connection_ids: set[int]) -> set[int]:
 
 @db_task()
 def drain_stock_task(connection_id: int, include_errors: bool = False) -> None:
-    connection = Connection.objects.filter(pk=connection_id).first()
+    connection = Connection.objects.select_related("app").filter(pk=connection_id).first()
     if connection is None or not channel_supports(connection.channel, "stock_push"):
         return
     outcome = stock_sync.drain_connection(connection, include_errors)
