@@ -76,6 +76,34 @@ def test_unknown_skus_and_warehouses_are_422_with_every_item_listed(caller, stoc
     ]
 
 
+def test_a_large_batch_writes_every_movement_and_every_listing_target(
+    caller, warehouse, product, shop, listing
+):
+    """Large enough that PostgreSQL writes the ledger rows and the listing targets as one
+    statement each over column arrays: every value must land in its row."""
+    warehouse("W1")
+    skus = [f"SKU-{n}" for n in range(30)]
+    shops = [shop(f"shop-{n}") for n in range(2)]
+    products = {sku: product(sku) for sku in skus}
+    listings = {sku: [listing(s, products[sku]) for s in shops] for sku in skus}
+    movements = [
+        movement(f"in-{n}", sku=sku, quantity=n + 1, reason=f"receipt {n}")
+        for n, sku in enumerate(skus)
+    ]
+    movements += [movement(f"out-{n}", "outbound", 1, sku=sku) for n, sku in enumerate(skus)]
+    response = post(caller, *movements)
+    assert response.status_code == 200, response.content
+    ledger = {m.movement_id: m for m in StockMovement.objects.select_related("product")}
+    assert len(ledger) == 60
+    assert (ledger["in-7"].product.sku, ledger["in-7"].quantity) == ("SKU-7", 8)
+    assert (ledger["in-7"].reason, ledger["in-7"].type) == ("receipt 7", "inbound")
+    assert ledger["out-7"].occurred_at.isoformat() == "2026-11-01T08:00:00+00:00"
+    for n, sku in enumerate(skus):
+        for row in listings[sku]:
+            row.refresh_from_db()
+            assert (row.target_qty, row.push_state) == (n, "pending")
+
+
 def test_a_batch_is_at_most_1000_movements(caller, stocked):
     response = post(caller, *[movement(f"m{i}") for i in range(1001)])
     assert response.status_code == 422

@@ -34,6 +34,8 @@ from omnichannel.inventory.models import (
 
 M = TypeVar("M", bound=Model)
 
+# From this many rows on, PostgreSQL gets a batch as one statement over column arrays.
+ARRAY_ROWS = 20
 # Rows per INSERT: well under SQLite's and PostgreSQL's limits on parameters per statement.
 INSERT_CHUNK = 500
 # In the model's field order: Model.from_db takes a subset of fields in that order.
@@ -299,7 +301,9 @@ def insert_rows(rows: Sequence[Model], key: Sequence[str] = ()) -> None:
     def values(row: Model) -> list[Any]:
         return prepared_values(row, fields, adding=True)
 
-    if not key:
+    if not key and connection.vendor == "postgresql" and len(rows) >= ARRAY_ROWS:
+        insert_from_arrays(model, fields, [values(row) for row in rows])
+    elif not key:
         with connection.cursor() as cursor:
             cursor.executemany(insert + row_marks, [values(row) for row in rows])
     for start in range(0, len(rows), INSERT_CHUNK) if key else ():
@@ -314,6 +318,42 @@ def insert_rows(rows: Sequence[Model], key: Sequence[str] = ()) -> None:
             row.pk = ids[tuple(getattr(row, name) for name in key)]
     for row in rows:
         row._state.adding = False
+
+
+def array_params(model: type[Model], names: Sequence[str]) -> str:
+    """``%s::type[], …``: one array parameter per column, typed as the column is."""
+    database = connections[DEFAULT_DB_ALIAS]
+    return ", ".join(f"%s::{model._meta.get_field(n).db_type(database)}[]" for n in names)
+
+
+def insert_from_arrays(model: type[Model], fields: Sequence[Field], rows: list[list[Any]]) -> None:
+    """PostgreSQL: many rows in one ``INSERT … SELECT FROM unnest(column arrays)``, one
+    parameter per column whatever the number of rows (``executemany`` runs a statement per
+    row on the server, a multi-row ``VALUES`` makes psycopg parse thousands of
+    placeholders)."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in fields)
+    params = array_params(model, [field.attname for field in fields])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table(model)} ({columns}) SELECT * FROM unnest({params})",
+            [list(column) for column in zip(*rows, strict=True)],
+        )
+
+
+def update_from_arrays(model: type[Model], columns: Sequence[str], rows: list[Sequence]) -> None:
+    """PostgreSQL: ``UPDATE … SET columns FROM unnest(column arrays) WHERE id = …`` for many
+    rows (each ``(*values, pk)``) in one statement, for the reason of ``insert_from_arrays``."""
+    quote = connection.ops.quote_name
+    names = [*columns, "id"]
+    assignments = ", ".join(f"{quote(column)} = new.{quote(column)}" for column in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table(model)} SET {assignments}"
+            f" FROM unnest({array_params(model, names)}) AS new({', '.join(map(quote, names))})"
+            f" WHERE {table(model)}.id = new.id",
+            [list(column) for column in zip(*rows, strict=True)],
+        )
 
 
 @cache

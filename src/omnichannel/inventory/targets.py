@@ -165,15 +165,18 @@ def update_rows(model: type[Model], columns: Sequence[str], rows: Iterable[Seque
     """``UPDATE ... SET columns WHERE id = ?`` for many rows in one executemany.
 
     Much cheaper than ``bulk_update``'s CASE expressions for thousands of rows; each row is
-    ``(*values, pk)``.
+    ``(*values, pk)``. On PostgreSQL a large batch is one statement over column arrays.
     """
+    rows = list(rows)
+    if db_connection.vendor == "postgresql" and len(rows) >= sql.ARRAY_ROWS:
+        sql.update_from_arrays(model, columns, rows)
+        return
     quote = db_connection.ops.quote_name
     assignments = ", ".join(f"{quote(column)} = %s" for column in columns)
-    sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {quote('id')} = %s"
-    rows = list(rows)
+    statement = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {quote('id')} = %s"
     if rows:
         with db_connection.cursor() as cursor:
-            cursor.executemany(sql, rows)
+            cursor.executemany(statement, rows)
 
 
 def apply_targets(listings: Sequence[Listing], targets: dict[int, int | None]) -> list[Listing]:
