@@ -137,3 +137,22 @@ def test_a_penalty_on_a_bucket_never_used_still_applies(shop):
     limiter.penalize("orders", "default", 2.0)
 
     assert limiter.acquire("orders", "default") == about(2.0)
+
+
+def test_a_batch_takes_its_calls_in_one_go_and_each_waits_its_turn(shop):
+    clock = Clock()
+    drain = DatabaseRateLimiter(shop, {"stock": 2.0}, clock=clock)
+    other_worker = DatabaseRateLimiter(shop, {"stock": 2.0}, clock=clock)
+
+    waits = drain.acquire_many("stock", "realtime", 6)
+
+    assert waits[:4] == [about(0.0)] * 4 and waits[4:] == [about(0.5), about(1.0)]
+    assert other_worker.acquire("stock", "realtime") == about(1.5)
+
+
+def test_a_batch_taken_during_a_429_penalty_waits_for_it(shop):
+    clock = Clock()
+    limiter = DatabaseRateLimiter(shop, clock=clock)
+    limiter.penalize("stock", "realtime", 3.0)
+
+    assert limiter.acquire_many("stock", "realtime", 3) == [about(3.0)] * 3

@@ -274,3 +274,33 @@ def test_building_a_transport_does_not_load_the_ca_bundle_again(monkeypatch):
         Transport("https://channel.example")
 
     assert loads == []  # a job builds a transport per connection; the bundle took ~50 ms
+
+
+def test_a_batch_of_calls_takes_its_budget_in_one_go_and_each_call_waits_its_turn():
+    limiter = TokenBucketLimiter(rate_per_second=2, burst=2, clock=lambda: 0.0)
+    script = Script(*[httpx.Response(200, json={}) for _ in range(3)])
+    transport, sleeps = make_transport(script, rate_limiter=limiter)
+
+    transport.reserve("catalog", "bulk", 3)
+    assert limiter.acquire("catalog", "bulk") == 1.0  # the batch's three are taken already
+    for _ in range(3):
+        transport.send(get, family="catalog", lane="bulk")
+
+    assert len(script.requests) == 3
+    assert sleeps == [pytest.approx(0.5, abs=0.05)]  # the third call's turn
+
+
+def test_a_429_drops_the_reserved_budget_so_the_calls_after_it_wait_for_the_penalty():
+    limiter = TokenBucketLimiter(rate_per_second=100, burst=100, clock=lambda: 0.0)
+    script = Script(
+        httpx.Response(429, headers={"Retry-After": "2"}),
+        httpx.Response(200, json={}),
+        httpx.Response(200, json={}),
+    )
+    transport, sleeps = make_transport(script, rate_limiter=limiter)
+
+    transport.reserve("stock", "realtime", 2)
+    transport.send(get, family="stock", lane="realtime")
+    transport.send(get, family="stock", lane="realtime")
+
+    assert sleeps == [2.0, 2.0]  # the retry and the next call, not a reserved turn

@@ -62,15 +62,21 @@ class DatabaseRateLimiter:
         return self.rates.get(family, min(self.rates.values()))
 
     def acquire(self, family: str, lane: str) -> float:
-        """Take one call from the bucket; returns how long to wait before making it.
+        """Take one call from the bucket; returns how long to wait before making it."""
+        return self.acquire_many(family, lane, 1)[0]
+
+    def acquire_many(self, family: str, lane: str, calls: int) -> list[float]:
+        """Take ``calls`` calls at once; the seconds to wait before each, in order.
 
         One statement (``channels.sql.take_tokens``), no transaction around it: the ORM's
         locked read, create and save cost ~1 ms of CPU and a commit per call."""
         rate = self.rate(family)
-        tokens, blocked = take_tokens(
-            self.key(family, lane), rate * BURST_SECONDS, rate, 1, self.clock()
+        left, blocked = take_tokens(
+            self.key(family, lane), rate * BURST_SECONDS, rate, calls, self.clock()
         )
-        return max(0.0 if tokens >= 0 else -tokens / rate, blocked)
+        # Call n (from 0) left ``left + calls - 1 - n`` tokens: it waits if that is below 0.
+        waits = [max(0.0, -(left + calls - 1 - n) / rate) for n in range(calls)]
+        return [max(wait, blocked) for wait in waits]
 
     def penalize(self, family: str, lane: str, seconds: float) -> None:
         now = self.clock()

@@ -47,6 +47,9 @@ class TokenBucketLimiter:
             wait = 0.0 if tokens >= 0 else -tokens / rate
             return max(wait, self._blocked_until.get(key, 0.0) - now)
 
+    def acquire_many(self, family: str, lane: str, calls: int) -> list[float]:
+        return [self.acquire(family, lane) for _ in range(calls)]
+
     def penalize(self, family: str, lane: str, seconds: float) -> None:
         with self._lock:
             key = (lane, family)

@@ -30,10 +30,15 @@ class ShopeeStockWriting(StockWriting):
         by_item: dict[str, list[StockUpdate]] = defaultdict(list)
         for update in updates:
             by_item[update.external_item_id].append(update)
+        calls = [
+            (item_id, chunk)
+            for item_id, item_updates in by_item.items()
+            for chunk in chunked(item_updates, MAX_MODELS_PER_STOCK_CALL)
+        ]
+        self.client.transport.reserve("stock", REALTIME, len(calls))
         results: list[StockUpdateResult] = []
-        for item_id, item_updates in by_item.items():
-            for chunk in chunked(item_updates, MAX_MODELS_PER_STOCK_CALL):
-                results.extend(self._push_item_stock(item_id, chunk))
+        for item_id, chunk in calls:
+            results.extend(self._push_item_stock(item_id, chunk))
         return results
 
     def _push_item_stock(
