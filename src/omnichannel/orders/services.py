@@ -6,14 +6,12 @@ its outbox events, so an order change and what it must cause commit together.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from omnichannel.catalog.models import Listing, Product
 from omnichannel.channels.models import Connection
 from omnichannel.errors import Conflict, DomainError
 from omnichannel.fulfillment import services as shipments
@@ -23,7 +21,7 @@ from omnichannel.inventory.levels import BundleParts, bundle_parts
 from omnichannel.inventory.models import Reservation
 from omnichannel.notifications.services import emit
 from omnichannel.orders import lifecycle, routing
-from omnichannel.orders import sql as order_sql
+from omnichannel.orders.mapping import map_line, map_lines
 from omnichannel.orders.models import CancelledBy, Order, OrderLine
 from omnichannel.orders.models import OrderStatus as S
 from omnichannel.orders.preorders import preorder_listings
@@ -181,51 +179,6 @@ def insert_lines(order: Order, connection: Connection, incoming: UnifiedOrder) -
     return lines
 
 
-LineKeys = tuple[str | None, str | None, str | None]
-"""A channel line's (item id, variant id, channel SKU)."""
-
-
-def map_lines(
-    connection: Connection, keys: Sequence[LineKeys]
-) -> list[tuple[Listing | None, Product | None]]:
-    """The listing and master SKU each channel line is for: by the channel's item and
-    variant ids, then by channel SKU (the lowest listing id); failing both, the channel SKU
-    as a master SKU (POS and manual). One statement, whatever the number of lines."""
-    skus = [sku or "" for _, _, sku in keys]
-    by_ids: dict[tuple[str, str], Listing] = {}
-    by_sku: dict[str, Listing] = {}
-    products: dict[str, Product] = {}
-    for row in order_sql.line_matches(
-        connection.pk,
-        connection.tenant_id,
-        {item_id for item_id, _, _ in keys if item_id},
-        {sku for sku in skus if sku},
-    ):
-        if row.match_kind == order_sql.BY_SKU:
-            products[row.sku] = row
-            continue
-        listing = order_sql.matched_listing(row)
-        if row.match_kind == order_sql.BY_ITEM:
-            by_ids[(listing.external_item_id, listing.external_variant_id)] = listing
-        elif listing.channel_sku not in by_sku or listing.pk < by_sku[listing.channel_sku].pk:
-            by_sku[listing.channel_sku] = listing
-    found = [
-        (by_ids.get((item, variant or "")) if item else None) or by_sku.get(sku)
-        for (item, variant, _), sku in zip(keys, skus, strict=True)
-    ]
-    return [
-        (x, x.product) if x else (None, products.get(sku))
-        for sku, x in zip(skus, found, strict=True)
-    ]
-
-
-def map_line(
-    connection: Connection, item_id: str | None, variant_id: str | None, channel_sku: str | None
-) -> tuple[Listing | None, Product | None]:
-    """``map_lines`` for one line."""
-    return map_lines(connection, [(item_id, variant_id, channel_sku)])[0]
-
-
 PLACED_FIELDS = (
     "status", "status_before_hold", "hold_reason", "cancelled_by", "warehouse", "updated_at",
 )  # fmt: skip
@@ -293,7 +246,7 @@ def allocate(order: Order, lines: list[OrderLine] | None = None) -> list[Reserva
 
 
 def bundle_parts_of(lines: list[OrderLine]) -> BundleParts:
-    """The lines' ``bundle_parts``. Products mapped by ``order_sql.line_matches`` say
+    """The lines' ``bundle_parts``. Products mapped by ``orders.sql.line_matches`` say
     whether they have components: none has, no statement."""
     return bundle_parts(
         line.product_id for line in lines if getattr(line.product, "has_components", True)
