@@ -87,3 +87,18 @@ def test_live_clock_follows_real_time_plus_offset():
     before = clock.now()
     clock.advance(86_400)
     assert clock.now() >= before + 86_400
+
+
+def test_a_client_keeps_its_connection_between_requests_until_the_server_stops():
+    """As a marketplace's API: HTTP/1.1 keep-alive. Stopping the server cuts kept-alive
+    connections too, so a stopped sandbox is really down."""
+    with SandboxServer(echo_app(threading.Event())) as server, httpx.Client() as client:
+        answers = [client.get(f"{server.url}/echo/w{n}") for n in range(3)]
+        assert [a.json()["word"] for a in answers] == ["w0", "w1", "w2"]
+        assert {a.http_version for a in answers} == {"HTTP/1.1"}
+        assert "connection" not in answers[-1].headers
+        assert server.open_connections == 1
+        url = server.url
+        server.stop()
+        with pytest.raises(httpx.TransportError):
+            client.get(f"{url}/echo/again")

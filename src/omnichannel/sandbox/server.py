@@ -7,16 +7,75 @@ threaded because a client may hold a slow ("hanging") request open while others 
 
 from __future__ import annotations
 
+import contextlib
+import io
+import socket
 import socketserver
 import threading
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
+from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer
+
+
+class _KeepAliveServerHandler(ServerHandler):
+    """Answers in HTTP/1.1; a response whose length is unknown closes the connection."""
+
+    http_version = "1.1"
+    request_handler: _QuietHandler
+
+    def cleanup_headers(self) -> None:
+        super().cleanup_headers()
+        if "Content-Length" not in self.headers or self.request_handler.close_connection:
+            self.headers["Connection"] = "close"
+            self.request_handler.close_connection = True
 
 
 class _QuietHandler(WSGIRequestHandler):
-    """Request handler that keeps test output clean (no access log on stderr)."""
+    """HTTP/1.1 with keep-alive, as a marketplace's API is served (wsgiref's own handler
+    closes the connection after every request, so each call paid a new connection), and
+    no access log on stderr."""
+
+    protocol_version = "HTTP/1.1"
+    # wsgiref writes a response in pieces; with Nagle's algorithm a kept-alive connection
+    # then waits ~40 ms on the client's delayed ACK before each answer's last piece.
+    disable_nagle_algorithm = True
+
+    server: _ThreadingWSGIServer
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.open_connections.add(self.connection)
+
+    def finish(self) -> None:
+        self.server.open_connections.discard(self.connection)
+        super().finish()
+
+    def handle(self) -> None:
+        self.close_connection = True
+        self.handle_one_request()
+        while not self.close_connection:
+            self.handle_one_request()
+
+    def handle_one_request(self) -> None:
+        self.raw_requestline = self.rfile.readline(65537)
+        if not self.raw_requestline:
+            self.close_connection = True
+            return
+        if len(self.raw_requestline) > 65536:
+            self.requestline = self.request_version = self.command = ""
+            self.send_error(414)
+            return
+        if not self.parse_request():  # an error was sent
+            return
+        # The body read here whole, so a reply that ignores it cannot leave it in the way
+        # of the next request on this connection.
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        handler = _KeepAliveServerHandler(
+            io.BytesIO(body), self.wfile, self.get_stderr(), self.get_environ()
+        )
+        handler.request_handler = self
+        handler.run(self.server.get_app())
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         return None
@@ -27,6 +86,16 @@ class _ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
 
     daemon_threads = True
     allow_reuse_address = True
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.open_connections: set[socket.socket] = set()
+        super().__init__(*args, **kwargs)
+
+    def close_open_connections(self) -> None:
+        """Cut the kept-alive connections too: a stopped marketplace answers nothing."""
+        for sock in list(self.open_connections):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
 
     def server_bind(self) -> None:
         """Bind without ``socket.getfqdn``, which can stall on reverse DNS lookups."""
@@ -58,6 +127,11 @@ class SandboxServer:
             raise RuntimeError("SandboxServer is not running")
         return f"http://{self.host}:{self._server.server_port}"
 
+    @property
+    def open_connections(self) -> int:
+        """Client connections open now (kept alive between requests)."""
+        return len(self._server.open_connections) if self._server is not None else 0
+
     def start(self) -> SandboxServer:
         """Bind the port and serve in a daemon thread; returns ``self`` for chaining."""
         if self._server is not None:
@@ -80,6 +154,7 @@ class SandboxServer:
             return
         self._server.shutdown()
         self._server.server_close()
+        self._server.close_open_connections()
         if self._thread is not None:
             self._thread.join(timeout=5)
         self._server = None
