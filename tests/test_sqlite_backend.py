@@ -89,3 +89,30 @@ def test_a_second_writer_waits_for_the_first_then_proceeds() -> None:
         thread.join(timeout=10)
     assert order == ["first began", "first commits", "second began"]
     assert set(Tenant.objects.values_list("name", flat=True)) >= {"first", "second"}
+
+
+def test_a_write_outside_a_transaction_takes_its_turn_and_gives_it_back() -> None:
+    """An autocommit INSERT (a push stored, an idempotency key claimed) waits for the
+    writer in turn like a transaction does, rather than in SQLite's busy handler: with the
+    turn held by someone else (here the test itself), it waits until it is given back."""
+    descriptor = os.open(f"{connection.settings_dict['NAME']}.lock", os.O_RDWR | os.O_CREAT)
+    written: list[str] = []
+
+    def autocommit_writer() -> None:
+        Tenant.objects.create(name="autocommit")
+        written.append("autocommit")
+        connections.close_all()
+
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        writer = threading.Thread(target=autocommit_writer)
+        writer.start()
+        writer.join(timeout=0.3)
+        assert writer.is_alive() and not written  # waiting for its turn
+        Tenant.objects.filter(name="autocommit").exists()  # a read takes no turn
+    finally:
+        fcntl.flock(descriptor, fcntl.LOCK_UN)
+        os.close(descriptor)
+    writer.join(timeout=10)
+    assert written == ["autocommit"]
+    assert lock_is_free()

@@ -3,16 +3,15 @@ middleware, on a database connection kept between pushes.
 
 Pushes are the hottest requests of the service (a marketplace sends one per order status
 change, and retries a slow answer). They need none of what the site's middleware does —
-sessions, CSRF, messages, authentication, static files, idempotency keys — and with
-``CONN_MAX_AGE = 0`` (SQLite) Django opens and closes a database connection per request,
-which costs more than storing the push. So the WSGI application sends push paths here:
+sessions, CSRF, messages, authentication, static files, idempotency keys — which cost
+more than storing the push. So the WSGI application sends push paths here:
 
 - the request is logged like every other (``RequestLogMiddleware``: request id, one line);
 - the view is ``views.receive_push``, the same one ``urls.py`` serves to the test client;
 - the thread's connection is kept for the next push, and dropped only once it failed.
   That is safe here: the receiver runs single statements in autocommit, never holding a
-  transaction or lock between requests. Any other request on the same thread still
-  closes it at its start, as ``CONN_MAX_AGE`` says.
+  transaction or lock between requests. Other requests keep theirs as ``CONN_MAX_AGE``
+  says.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+from collections.abc import Iterator
 from typing import Any
 
 from django.db.backends.sqlite3 import base, creation
@@ -28,6 +29,24 @@ class DatabaseCreation(creation.DatabaseCreation):
         if not self.is_in_memory_db(test_database_name):
             with contextlib.suppress(FileNotFoundError):
                 os.remove(f"{test_database_name}.lock")
+
+
+WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+class WriteTurnCursor(base.SQLiteCursorWrapper):
+    """A write outside a transaction (autocommit: a push stored, an idempotency key
+    claimed) takes its turn on the lock file too, for the statement's length."""
+
+    database: DatabaseWrapper
+
+    def execute(self, query: str, params: Any = None) -> Any:
+        with self.database.write_turn_for(query):
+            return super().execute(query, params)
+
+    def executemany(self, query: str, param_list: Any) -> Any:
+        with self.database.write_turn_for(query):
+            return super().executemany(query, param_list)
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -63,6 +82,28 @@ class DatabaseWrapper(base.DatabaseWrapper):
             if self.lock_file is not None:
                 os.close(self.lock_file)
                 self.lock_file = None
+
+    def create_cursor(self, name: str | None = None) -> WriteTurnCursor:
+        cursor = self.connection.cursor(factory=WriteTurnCursor)
+        cursor.database = self
+        return cursor
+
+    @contextlib.contextmanager
+    def write_turn_for(self, query: str) -> Iterator[None]:
+        """The write turn around one autocommit write statement; nothing otherwise (inside
+        a transaction the turn is already held, and readers never wait in WAL mode)."""
+        if (
+            self.lock_held
+            or self.in_atomic_block
+            or not query.lstrip()[:7].upper().startswith(WRITES)
+        ):
+            yield
+            return
+        self.take_write_turn()
+        try:
+            yield
+        finally:
+            self.give_up_write_turn()
 
     def take_write_turn(self) -> None:
         if self.lock_held or self.is_in_memory_db():
