@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection as db_connection
+from django.test.utils import CaptureQueriesContext
 
 from omnichannel.errors import Conflict
 from omnichannel.inventory import services
 from omnichannel.inventory.models import Reservation, StockLevel, StockMovement
 from omnichannel.inventory.policies import WarehouseLink, set_connection_warehouses
+from omnichannel.orders.models import OrderLine
 
 
 def level(product, warehouse) -> tuple[int, int]:
@@ -88,6 +91,51 @@ def test_consume_ships_the_stock_and_writes_the_ledger(
     with pytest.raises(Conflict) as caught:
         services.reserve(line, w1)
     assert caught.value.code == "stock.already_consumed"
+
+
+def test_an_orders_lines_are_consumed_and_released_together_with_one_recompute(
+    tenant, move, warehouse, product, order_line
+):
+    w1, shirt, mug, cap = warehouse(), product("SHIRT"), product("MUG"), product("CAP")
+    for item in (shirt, mug, cap):
+        move("inbound", w1, item, 5)
+    first = order_line(shirt, 2)
+    lines = [first] + [
+        OrderLine.objects.create(order=first.order, external_line_id=n, product=p, quantity=1)
+        for n, p in (("2", mug), ("3", cap))
+    ]
+    services.reserve_lines([(line, None) for line in lines], w1)
+    with CaptureQueriesContext(db_connection) as consuming:
+        shipped = services.consume_lines(lines, reference="order-1")
+    assert sorted((m.product.sku, m.quantity) for m in shipped) == [
+        ("CAP", 1), ("MUG", 1), ("SHIRT", 2),
+    ]  # fmt: skip
+    assert [level(p, w1) for p in (shirt, mug, cap)] == [(3, 0), (4, 0), (4, 0)]
+    recomputes = [q for q in consuming.captured_queries if "catalog_listing" in q["sql"]]
+    assert len(recomputes) == 1  # the listings of all three SKUs read once
+
+    again = [order_line(shirt, 1)]
+    services.reserve_lines([(line, None) for line in again], w1)
+    assert [r.state for r in services.release_lines(again)] == ["released"]
+    assert level(shirt, w1) == (3, 0)
+
+
+def test_consuming_an_order_is_all_or_nothing(tenant, move, warehouse, product, order_line):
+    """One line short on the shelf (the WMS's counts disagree): no line ships."""
+    w1, shirt, mug = warehouse(), product("SHIRT"), product("MUG")
+    move("inbound", w1, shirt, 5)
+    move("inbound", w1, mug, 1)
+    first = order_line(shirt, 2)
+    second = OrderLine.objects.create(
+        order=first.order, external_line_id="2", product=mug, quantity=1
+    )
+    services.reserve_lines([(first, None), (second, None)], w1)
+    StockLevel.objects.filter(product=mug).update(on_hand=0)  # the shelf holds less than we thought
+    with pytest.raises(Conflict) as caught:
+        services.consume_lines([first, second])
+    assert caught.value.code == "stock.negative"
+    assert level(shirt, w1) == (5, 2) and level(mug, w1) == (0, 1)
+    assert not StockMovement.objects.filter(type="outbound").exists()
 
 
 def test_supply_checks_count_bundles_as_their_components(tenant, move, warehouse, product):

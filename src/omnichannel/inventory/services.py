@@ -5,9 +5,10 @@ These signatures are a contract with ``orders`` (docs/stock.md, "For the order p
 - ``reserve(order_line, warehouse, quantity=None)`` holds stock for a line in one warehouse;
   a bundle line reserves its components. Raises ``Conflict("stock.insufficient")``.
   ``reserve_lines([(line, quantity), ...], warehouse)`` does it for a whole order at once.
-- ``release(order_line)`` gives the held stock back (cancellation).
+- ``release(order_line)`` gives the held stock back (cancellation);
+  ``release_lines(lines)`` does it for a whole order with one recompute.
 - ``consume(order_line)`` ships it: on_hand and reserved drop together, and outbound rows
-  are written to the ledger.
+  are written to the ledger; ``consume_lines(lines)`` for a whole order at once.
 - ``can_supply(warehouse, lines)`` / ``able_to_supply(warehouses, lines)`` /
   ``shortfall(...)`` / ``supplying_warehouses(...)`` answer routing questions without
   changing anything.
@@ -201,11 +202,14 @@ def check_available(
     )
 
 
-def settle(order_line: OrderLine, state: str) -> tuple[list[Reservation], list[StockLevel]]:
-    """Close the line's open reservations as ``state``, taking them off ``reserved``."""
+def settle(
+    order_lines: Sequence[OrderLine], state: str
+) -> tuple[list[Reservation], list[StockLevel]]:
+    """Close the lines' open reservations as ``state``, taking them off ``reserved``: one
+    read, one level lock and one write for all of them."""
     reservations = list(
         Reservation.objects.select_for_update()
-        .filter(order_line=order_line, state=State.OPEN)
+        .filter(order_line__in=[line.pk for line in order_lines], state=State.OPEN)
         .select_related("warehouse", "product")
         .order_by("pk")
     )
@@ -222,8 +226,13 @@ def settle(order_line: OrderLine, state: str) -> tuple[list[Reservation], list[S
 
 def release(order_line: OrderLine) -> list[Reservation]:
     """Give back what the line holds (cancellation). Releasing twice changes nothing."""
+    return release_lines([order_line])
+
+
+def release_lines(order_lines: Sequence[OrderLine]) -> list[Reservation]:
+    """``release`` for several lines (an order cancelled) with one recompute."""
     with transaction.atomic():
-        reservations, levels = settle(order_line, State.RELEASED)
+        reservations, levels = settle(order_lines, State.RELEASED)
         if reservations:
             write_levels(levels)
             recompute_products(reservations[0].tenant_id, {r.product_id for r in reservations})
@@ -235,8 +244,14 @@ def consume(order_line: OrderLine, reference: str = "") -> list[StockMovement]:
     ledger row per reservation is written (id ``reservation-<id>-shipped``). Consuming
     twice changes nothing. Refused with ``stock.negative`` if on_hand would go below zero
     in a warehouse that does not allow it (the WMS's counts disagree with ours)."""
+    return consume_lines([order_line], reference)
+
+
+def consume_lines(order_lines: Sequence[OrderLine], reference: str = "") -> list[StockMovement]:
+    """``consume`` for several lines (an order shipped, a POS sale) with one level write,
+    one ledger insert and one recompute; all or nothing."""
     with transaction.atomic():
-        reservations, levels = settle(order_line, State.CONSUMED)
+        reservations, levels = settle(order_lines, State.CONSUMED)
         if not reservations:
             return []
         by_pair = {(level.product_id, level.warehouse_id): level for level in levels}

@@ -232,8 +232,7 @@ def allocate(order: Order, lines: list[OrderLine] | None = None) -> list[Reserva
         if consumes_at_once(order) or underlying_status(order) in lifecycle.CONSUMED:
             with transaction.atomic():  # reserved and consumed, or neither
                 stock.reserve_lines(wanted, warehouse, parts=parts, new_lines=new_lines)
-                for line in lines:
-                    stock.consume(line)
+                stock.consume_lines(lines)
             held = []
         else:  # refused: nothing changed
             held = stock.reserve_lines(wanted, warehouse, parts=parts, new_lines=new_lines)
@@ -290,8 +289,7 @@ def move(order: Order, target: str, cancelled_by: str = "", reason: str = "") ->
     """Change the underlying status with its stock effect, save, and write the event."""
     before = underlying_status(order)
     if target in (S.CANCELLED, S.RETURNED):
-        for line in order.lines.all():
-            stock.release(line)
+        stock.release_lines(list(order.lines.all()))
         order.status, order.status_before_hold, order.hold_reason = target, "", ""
     if target == S.CANCELLED:
         order.cancelled_at = order.cancelled_at or timezone.now()
@@ -303,8 +301,7 @@ def move(order: Order, target: str, cancelled_by: str = "", reason: str = "") ->
     elif order.status == S.ON_HOLD:
         order.status_before_hold = target  # the stock effect waits for the release
     elif target in lifecycle.CONSUMED and before in lifecycle.OPEN:
-        for line in order.lines.all():
-            stock.consume(line)
+        stock.consume_lines(list(order.lines.all()))
         order.status = target
     else:
         order.status = target
@@ -341,8 +338,7 @@ def hold(order: Order, reason: str = HOLD.MANUAL) -> Order:
             code="order.invalid_transition",
             details={"action": "hold", "status": order.status},
         )
-    for line in order.lines.all():
-        stock.release(line)
+    stock.release_lines(list(order.lines.all()))
     order.warehouse = None
     hold_in_place(order, reason)
     order.save()
