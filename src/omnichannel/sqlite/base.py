@@ -24,11 +24,13 @@ from django.db.backends.sqlite3 import base, creation
 
 class DatabaseCreation(creation.DatabaseCreation):
     def _destroy_test_db(self, test_database_name: str, verbosity: int) -> None:
-        """The test database's lock file goes with it."""
+        """The test database's lock file, and the WAL files a kept connection leaves,
+        go with it."""
         super()._destroy_test_db(test_database_name, verbosity)
         if not self.is_in_memory_db(test_database_name):
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(f"{test_database_name}.lock")
+            for suffix in (".lock", "-wal", "-shm"):
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(f"{test_database_name}{suffix}")
 
 
 WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
