@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from omnichannel.inventory import sql
 from omnichannel.inventory.models import StockLevel
-from omnichannel.inventory.targets import update_rows
 
 Pair = tuple[int, int]
 """(product id, warehouse id)"""
@@ -45,7 +44,7 @@ def write_levels(levels: Iterable[StockLevel]) -> None:
     existing = [level for level in levels if level.pk is not None]
     StockLevel.objects.bulk_create([level for level in levels if level.pk is None])
     now = timezone.now()
-    update_rows(
+    sql.update_rows(
         StockLevel,
         ("on_hand", "reserved", "updated_at"),
         ((level.on_hand, level.reserved, now, level.pk) for level in existing),

@@ -14,7 +14,7 @@ from an empty list. ``FOR UPDATE`` is added only where the database has it: SQLi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from functools import cache
 from typing import Any, TypeVar
 
@@ -339,6 +339,19 @@ def insert_from_arrays(model: type[Model], fields: Sequence[Field], rows: list[l
             f"INSERT INTO {table(model)} ({columns}) SELECT * FROM unnest({params})",
             [list(column) for column in zip(*rows, strict=True)],
         )
+
+
+def update_rows(model: type[Model], columns: Sequence[str], rows: Iterable[Sequence]) -> None:
+    """``UPDATE … SET columns WHERE id = …`` for many rows (each ``(*values, pk)``, values
+    ready for the database) in one ``executemany``: much cheaper than ``bulk_update``'s
+    ``CASE`` expressions. On PostgreSQL a large batch is one statement over column arrays."""
+    rows = list(rows)
+    if connection.vendor == "postgresql" and len(rows) >= ARRAY_ROWS:
+        update_from_arrays(model, columns, rows)
+    elif rows:
+        _, statement = update_shape(model, tuple(columns), connection.vendor)
+        with connection.cursor() as cursor:
+            cursor.executemany(statement, rows)
 
 
 def update_from_arrays(model: type[Model], columns: Sequence[str], rows: list[Sequence]) -> None:

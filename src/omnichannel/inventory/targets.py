@@ -13,9 +13,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db import connection as db_connection
 from django.db import transaction
-from django.db.models import Model, Q
+from django.db.models import Q
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -161,24 +160,6 @@ def load_context(tenant_id: int, listings: Sequence[Listing]) -> Context:
     )
 
 
-def update_rows(model: type[Model], columns: Sequence[str], rows: Iterable[Sequence]) -> None:
-    """``UPDATE ... SET columns WHERE id = ?`` for many rows in one executemany.
-
-    Much cheaper than ``bulk_update``'s CASE expressions for thousands of rows; each row is
-    ``(*values, pk)``. On PostgreSQL a large batch is one statement over column arrays.
-    """
-    rows = list(rows)
-    if db_connection.vendor == "postgresql" and len(rows) >= sql.ARRAY_ROWS:
-        sql.update_from_arrays(model, columns, rows)
-        return
-    quote = db_connection.ops.quote_name
-    assignments = ", ".join(f"{quote(column)} = %s" for column in columns)
-    statement = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {quote('id')} = %s"
-    if rows:
-        with db_connection.cursor() as cursor:
-            cursor.executemany(statement, rows)
-
-
 def apply_targets(listings: Sequence[Listing], targets: dict[int, int | None]) -> list[Listing]:
     """Store new targets; a listing whose target moved away from what was last pushed
     becomes pending with its version bumped. Returns the listings that changed."""
@@ -193,7 +174,7 @@ def apply_targets(listings: Sequence[Listing], targets: dict[int, int | None]) -
         listing.push_state = Listing.PushState.IN_SYNC if in_sync else Listing.PushState.PENDING
         changed.append(listing)
     now = timezone.now()
-    update_rows(
+    sql.update_rows(
         Listing,
         ("target_qty", "push_state", "push_version", "updated_at"),
         ((x.target_qty, x.push_state, x.push_version, now, x.pk) for x in changed),
