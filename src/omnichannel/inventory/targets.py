@@ -9,8 +9,10 @@ new targets commit or roll back with the change that caused them.
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -228,11 +230,42 @@ def affected_by_products(product_ids: Iterable[int]) -> Q:
     return Q(product_id__in=ids) | Q(product_id__in=bundles)
 
 
+_deferred = threading.local()
+
+
+@contextmanager
+def recompute_once() -> Iterator[None]:
+    """``recompute_products`` calls made in the block are gathered and run once, as the
+    block ends: a batch of orders selling the same SKUs recomputes each listing once
+    instead of once per order.
+
+    Use it only inside one transaction that spans the block (a detail batch ingested
+    together), so the targets still commit with the changes that caused them. Nothing in
+    the block may read listing targets back: reservations and routing read stock levels.
+    """
+    if getattr(_deferred, "products", None) is not None:
+        yield  # nested: the outermost block recomputes
+        return
+    _deferred.products = gathered = defaultdict(set)
+    try:
+        yield
+    finally:
+        _deferred.products = None
+    for tenant_id, ids in gathered.items():
+        recompute_products(tenant_id, ids)
+
+
 def recompute_products(tenant_id: int, product_ids: Iterable[int]) -> list[Listing]:
     """Recompute every listing whose target depends on these products' stock (the
     listings ``affected_by_products``): what every stock change runs, so its listings are
-    read with one written-out statement (``inventory.sql``)."""
+    read with one written-out statement (``inventory.sql``).
+
+    Inside ``recompute_once`` the products are noted and nothing is returned yet."""
     ids = set(product_ids)
+    gathered = getattr(_deferred, "products", None)
+    if gathered is not None:
+        gathered[tenant_id] |= ids
+        return []
     return recompute_chunks(
         tenant_id,
         lambda after: sql.locked_listings_of_products(tenant_id, ids, LISTING_FIELDS, after, CHUNK),
