@@ -65,8 +65,9 @@ class PullIncomplete(Exception):  # noqa: N818 - reads as what happened
 def ingest_orders(
     connection: Connection, connector: Connector, external_ids: Sequence[str]
 ) -> IngestReport:
-    """Fetch orders in the channel's detail batches and ingest each in its own transaction;
-    the stock drains a batch needs are queued once, after it.
+    """Fetch orders in the channel's detail batches and ingest each batch together (one
+    transaction, a savepoint per order); the stock drains a batch needs are queued once,
+    after it.
 
     A batch the channel refuses (rate limit, outage) fails with every id after it — going
     on would only hammer a channel that said stop. A revoked authorization propagates:
@@ -90,26 +91,29 @@ def ingest_orders(
         returned = {order.external_id for order in fetched}
         report.missing += [order_id for order_id in batch if order_id not in returned]
         with one_drain_per_connection():
-            for unified in fetched:
-                ingest_one(connection, unified, report)
+            ingest_fetched(connection, fetched, report)
     return report
 
 
-def ingest_one(connection: Connection, unified: UnifiedOrder, report: IngestReport) -> None:
-    """Ingest one fetched order in its own transaction (short row locks on stock levels, so
-    workers ingesting other orders of the same SKUs wait for one order, not a batch)."""
+def ingest_fetched(
+    connection: Connection, fetched: Sequence[UnifiedOrder], report: IngestReport
+) -> None:
+    """Ingest one detail batch together (``orders.ingest_batch``) and report each order."""
     from omnichannel.channels.fulfillment_sync import after_ingest
 
-    try:
-        result = orders.ingest(connection, unified)
-    except Exception as exc:  # one bad order must not stop its batch; it is retried
-        logger.exception("order ingest failed", extra={"order": unified.external_id})
-        report.failed[unified.external_id] = f"{type(exc).__name__}: {exc}"
-        return
-    report.ingested.append(unified.external_id)
-    if result.created:
-        report.created.append(unified.external_id)
-    after_ingest(connection, result)
+    for unified, result in zip(fetched, orders.ingest_batch(connection, fetched), strict=True):
+        if isinstance(result, Exception):
+            logger.error(
+                "order ingest failed",
+                exc_info=result,
+                extra={"order": unified.external_id},
+            )
+            report.failed[unified.external_id] = f"{type(result).__name__}: {result}"
+            continue
+        report.ingested.append(unified.external_id)
+        if result.created:
+            report.created.append(unified.external_id)
+        after_ingest(connection, result)
 
 
 def windows(start: datetime, end: datetime, longest: timedelta) -> Iterator[TimeWindow]:

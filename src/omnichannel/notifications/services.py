@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+import threading
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection, transaction
@@ -33,26 +36,52 @@ EVENT_TYPES = {
 }
 
 
-def next_sequence(tenant: Tenant) -> tuple[int, bool]:
-    """Take the tenant's next event number; the row stays locked until commit. Also says
-    whether the tenant has an active webhook subscription, which the event may be owed to.
+def take_sequences(tenant_id: int, count: int) -> tuple[int, bool]:
+    """Take the tenant's next ``count`` event numbers (returns the last); the row stays
+    locked until commit. Also says whether the tenant has an active webhook subscription,
+    which the events may be owed to.
 
-    One statement per event (a tenant without subscriptions needs no other); the tenant's
-    row is created by its first event only.
+    One statement (a tenant without subscriptions needs no other); the tenant's row is
+    created by its first event only.
     """
     sequences, subscriptions = sql.table(EventSequence), sql.table(WebhookSubscription)
     while True:
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {sequences} SET last = last + 1 WHERE tenant_id = %s RETURNING last,"
+                f"UPDATE {sequences} SET last = last + %s WHERE tenant_id = %s RETURNING last,"
                 f" EXISTS (SELECT 1 FROM {subscriptions} subscription"
                 f" WHERE subscription.tenant_id = %s AND subscription.active = %s)",
-                [tenant.pk, tenant.pk, True],
+                [count, tenant_id, tenant_id, True],
             )
             row = cursor.fetchone()
         if row is not None:
             return row[0], bool(row[1])
-        EventSequence.objects.get_or_create(tenant=tenant)
+        EventSequence.objects.get_or_create(tenant_id=tenant_id)
+
+
+_held = threading.local()
+
+
+@contextmanager
+def events_together() -> Iterator[list[Event]]:
+    """Events emitted in the block are numbered and written together when it ends: one
+    sequence update per tenant and one insert for a whole batch of orders, and the
+    tenant's sequence row (which serializes its writers on PostgreSQL) is locked only
+    from then until the commit.
+
+    Run the block inside the transaction whose changes the events report, so they still
+    commit together. The yielded list holds the events not yet written: a caller that
+    rolls back part of the block (a savepoint) cuts it back to its length before.
+    """
+    if getattr(_held, "events", None) is not None:
+        yield _held.events  # nested: the outermost block writes
+        return
+    _held.events = pending = []
+    try:
+        yield pending
+    finally:
+        _held.events = None
+    write_events(pending)
 
 
 def emit(
@@ -62,27 +91,51 @@ def emit(
     subject_id: Any,
     data: dict[str, Any],
 ) -> Event:
-    """Record an event and what it owes each subscription, in the caller's transaction.
+    """Record an event and what it owes each subscription, in the caller's transaction
+    (inside ``events_together``: when the block ends; the event's number comes then).
 
     Call it inside the transaction that makes the change, so the change and its event
     commit together or not at all.
     """
     if not connection.in_atomic_block:
         raise RuntimeError("emit() must run inside the transaction of the change it reports")
-    sequence, subscribed = next_sequence(tenant)
     event = Event(
         tenant=tenant,
-        sequence=sequence,
         type=event_type,
         subject_kind=subject_kind,
         subject_id=str(subject_id),
         data=data,
     )
-    # Written out (decision 0008): every order, stock and shipment change writes events.
-    sql.insert_rows([event], key=("tenant_id", "sequence"))
-    if subscribed:
-        owe(event, [s for s in active_subscriptions(tenant.pk) if s.wants(event_type)])
+    pending = getattr(_held, "events", None)
+    if pending is not None:
+        pending.append(event)
+    else:
+        write_events([event])
     return event
+
+
+def write_events(events: list[Event]) -> None:
+    """Number the events per tenant in the order given, insert them, and owe them."""
+    by_tenant: dict[int, list[Event]] = defaultdict(list)
+    for event in events:
+        by_tenant[event.tenant_id].append(event)
+    subscribed: list[int] = []
+    for tenant_id, mine in by_tenant.items():
+        last, has_subscriptions = take_sequences(tenant_id, len(mine))
+        for number, event in enumerate(mine, start=last - len(mine) + 1):
+            event.sequence = number
+        if has_subscriptions:
+            subscribed.append(tenant_id)
+    # Written out (decision 0008): every order, stock and shipment change writes events.
+    sql.insert_rows(events, key=("tenant_id", "sequence"))
+    for tenant_id in subscribed:
+        subscriptions = active_subscriptions(tenant_id)
+        owe(
+            (event, subscription)
+            for event in by_tenant[tenant_id]
+            for subscription in subscriptions
+            if subscription.wants(event.type)
+        )
 
 
 def active_subscriptions(tenant_id: int) -> list[WebhookSubscription]:
@@ -96,10 +149,12 @@ def active_subscriptions(tenant_id: int) -> list[WebhookSubscription]:
     )
 
 
-def owe(event: Event, subscriptions: Iterable[WebhookSubscription]) -> None:
+def owe(pairs: Iterable[tuple[Event, WebhookSubscription]]) -> None:
+    """A delivery row for each (event, subscription); a worker is woken after the commit."""
     now = timezone.now()
     owed = [
-        WebhookDelivery(subscription=s, event=event, next_attempt_at=now) for s in subscriptions
+        WebhookDelivery(subscription=subscription, event=event, next_attempt_at=now)
+        for event, subscription in pairs
     ]
     if owed:
         WebhookDelivery.objects.bulk_create(owed, ignore_conflicts=True)

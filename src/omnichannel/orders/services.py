@@ -6,6 +6,8 @@ its outbox events, so an order change and what it must cause commit together.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,10 +18,10 @@ from omnichannel.channels.models import Connection
 from omnichannel.errors import Conflict, DomainError
 from omnichannel.fulfillment import services as shipments
 from omnichannel.inventory import services as stock
-from omnichannel.inventory import sql
+from omnichannel.inventory import sql, targets
 from omnichannel.inventory.levels import BundleParts, bundle_parts
 from omnichannel.inventory.models import Reservation
-from omnichannel.notifications.services import emit
+from omnichannel.notifications.services import emit, events_together
 from omnichannel.orders import lifecycle, routing
 from omnichannel.orders.mapping import map_line, map_lines
 from omnichannel.orders.models import CancelledBy, Order, OrderLine
@@ -31,7 +33,10 @@ from omnichannel.orders.schemas import (
     order_snapshot,
     placed_order_snapshot,
 )
+from omnichannel.orders.sql import locked_orders
 from omnichannel.unified.orders import UnifiedOrder
+
+logger = logging.getLogger("omnichannel.orders")
 
 HOLD = Order.HoldReason
 DIRECT_TYPES = {Order.Type.POS, Order.Type.O2O}
@@ -73,11 +78,57 @@ def ingest(connection: Connection, incoming: UnifiedOrder, raw: dict | None = No
     The unique key (connection, external id) decides first sight, never a prior lookup, so
     two deliveries of the same order racing each other still make one order.
     """
-    order = (
-        Order.objects.select_for_update()
-        .filter(connection=connection, external_id=incoming.external_id)
-        .first()
-    )
+    known = locked_orders(connection.pk, [incoming.external_id])
+    return upsert(connection, incoming, raw, known.get(incoming.external_id))
+
+
+def ingest_batch(
+    connection: Connection, batch: Sequence[UnifiedOrder]
+) -> list[IngestResult | Exception]:
+    """``ingest`` a channel's detail batch together; each order's result, or the error
+    that stopped it.
+
+    One transaction for the batch, one savepoint per order: a bad order fails alone, its
+    changes undone. The batch's orders are read (and locked) in one statement, the
+    listings its orders touched are recomputed once, and its events are written together,
+    at the end. On PostgreSQL that keeps the lock order of every other writer: orders,
+    then stock levels, then listings, then the tenant's event numbers. A batch that
+    cannot commit as a whole is ingested again one order per transaction.
+    """
+    try:
+        with (
+            transaction.atomic(),
+            events_together() as events,
+            targets.recompute_once(),
+        ):
+            known = locked_orders(connection.pk, [order.external_id for order in batch])
+            results: list[IngestResult | Exception] = []
+            for incoming in batch:
+                written = len(events)
+                try:
+                    with transaction.atomic():
+                        order = known.get(incoming.external_id)
+                        results.append(upsert(connection, incoming, None, order))
+                except Exception as exc:  # this order's savepoint is rolled back
+                    del events[written:]
+                    results.append(exc)
+            return results
+    except Exception:
+        logger.exception("batch ingest failed; ingesting its orders one by one")
+    return [ingest_alone(connection, incoming) for incoming in batch]
+
+
+def ingest_alone(connection: Connection, incoming: UnifiedOrder) -> IngestResult | Exception:
+    try:
+        return ingest(connection, incoming)
+    except Exception as exc:
+        return exc
+
+
+def upsert(
+    connection: Connection, incoming: UnifiedOrder, raw: dict | None, order: Order | None
+) -> IngestResult:
+    """``ingest`` once the order's row has been read and locked (None: not seen yet)."""
     if order is None:
         try:
             with transaction.atomic():
@@ -88,9 +139,8 @@ def ingest(connection: Connection, incoming: UnifiedOrder, raw: dict | None = No
         if order is not None:
             snapshot = place(order, str(incoming.status), lines)
             return IngestResult(order, created=True, changed=True, snapshot=snapshot)
-        order = Order.objects.select_for_update().get(
-            connection=connection, external_id=incoming.external_id
-        )
+        order = locked_orders(connection.pk, [incoming.external_id])[incoming.external_id]
+    order.connection, order.tenant = connection, connection.tenant
     changed = apply_channel_update(order, incoming, raw)
     return IngestResult(order, created=False, changed=changed)
 

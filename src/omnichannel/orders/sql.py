@@ -17,8 +17,8 @@ from django.db import connection
 
 from omnichannel.catalog.models import BundleComponent, Listing, Product
 from omnichannel.inventory.models import ConnectionWarehouse, Warehouse
-from omnichannel.inventory.sql import instances, loaded, marks, table
-from omnichannel.orders.models import RoutingRule
+from omnichannel.inventory.sql import for_update, instances, loaded, marks, table
+from omnichannel.orders.models import Order, RoutingRule
 
 BY_ITEM, BY_CHANNEL_SKU, BY_SKU = 0, 1, 2
 """How a row of ``line_matches`` was found: a listing by the channel's item and variant
@@ -142,3 +142,17 @@ def routing_candidates_sql(vendor: str) -> str:
         f" AND NOT EXISTS (SELECT 1 FROM {link} link WHERE link.connection_id = %s)"
         f" ORDER BY source, rank, tie"
     )
+
+
+def locked_orders(connection_id: int, external_ids: Collection[str]) -> dict[str, Order]:
+    """The connection's orders with these external ids, by external id, locked in id order
+    on PostgreSQL until the transaction ends: one statement for a whole detail batch."""
+    if not external_ids:
+        return {}
+    found = instances(
+        Order,
+        f"SELECT * FROM {table(Order)} WHERE connection_id = %s"
+        f" AND external_id IN ({marks(external_ids)}) ORDER BY id{for_update()}",
+        [connection_id, *external_ids],
+    )
+    return {order.external_id: order for order in found}
