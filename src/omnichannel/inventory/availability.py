@@ -53,6 +53,13 @@ PAIRED = {
     "preorder_quantity": ("preorder_quantity", "preorder_until"),
 }
 SECOND_OF_PAIR = {"allocation_value", "preorder_until"}
+# Each rule that decides for itself or for its pair, with the fields it sets: worked out
+# once here rather than from ``dataclasses.fields`` on every resolve.
+DECIDING_RULES = tuple(
+    (rule.name, PAIRED.get(rule.name, (rule.name,)))
+    for rule in fields(PolicyValues)
+    if rule.name not in SECOND_OF_PAIR
+)
 
 
 @dataclass(frozen=True)
@@ -68,14 +75,12 @@ class PolicyLayers:
         """The effective rules, and for each rule set, the level it came from."""
         chosen: dict[str, object] = {}
         origin: dict[str, str] = {}
-        for rule in fields(PolicyValues):
-            if rule.name in SECOND_OF_PAIR:
-                continue
-            for level in LEVELS:
-                values = getattr(self, level)
-                if values is None or getattr(values, rule.name) is None:
+        present = [(level, v) for level in LEVELS if (v := getattr(self, level)) is not None]
+        for rule, names in DECIDING_RULES:
+            for level, values in present:
+                if getattr(values, rule) is None:
                     continue
-                for name in PAIRED.get(rule.name, (rule.name,)):
+                for name in names:
                     chosen[name] = getattr(values, name)
                     origin[name] = level
                 break

@@ -120,6 +120,30 @@ class Context:
             self.picture, self.policies.layers(listing), self.facts(listing)
         )
 
+    def targets(self, listings: Iterable[Listing]) -> dict[int, int | None]:
+        """The quantity of each listing, by id, worked out once per distinct input.
+
+        ``listing_availability`` reads only the product, the status, the warehouse set and
+        the policy layers: listings of one SKU on shops with the same warehouses and no
+        policy of their own (listing or connection) get the same answer. A listing or a
+        connection with its own policy (low-stock priority is usually per connection) keys
+        its answer by its own id."""
+        book = self.policies
+        known: dict[tuple, int | None] = {}
+        quantities: dict[int, int | None] = {}
+        for listing in listings:
+            key = (
+                listing.product_id,
+                listing.status,
+                self.warehouses.get(listing.connection_id, ()),
+                listing.pk if listing.pk in book.by_listing else None,
+                listing.connection_id if listing.connection_id in book.by_connection else None,
+            )
+            if key not in known:
+                known[key] = self.availability(listing).quantity
+            quantities[listing.pk] = known[key]
+        return quantities
+
 
 def warehouse_sets(tenant_id: int, connection_ids: set[int]) -> dict[int, tuple[int, ...]]:
     """Active warehouses serving each connection, by priority; no links = all active ones."""
@@ -217,8 +241,7 @@ def recompute_chunks(tenant_id: int, load_chunk: ChunkLoader) -> list[Listing]:
             if chunk:
                 last = chunk[-1].pk
                 context = load_context(tenant_id, chunk)
-                targets = {x.pk: context.availability(x).quantity for x in chunk}
-                changed.extend(apply_targets(chunk, targets))
+                changed.extend(apply_targets(chunk, context.targets(chunk)))
             if len(chunk) < CHUNK:
                 return changed
 
