@@ -8,6 +8,7 @@ from datetime import datetime
 from omnichannel.catalog.models import Listing
 from omnichannel.inventory import sql
 from omnichannel.inventory.models import StockPolicy
+from omnichannel.orders import batch
 from omnichannel.orders.models import OrderLine
 
 
@@ -16,7 +17,7 @@ def preorder_listings(lines: list[OrderLine], now: datetime) -> list[Listing]:
     listings = [line.listing for line in lines if line.listing]
     if not listings:
         return []  # no line sold through a listing (POS, manual): no query at all
-    policies = preorder_policies(listings)  # the common case: none, in one statement
+    policies = batch.preorder_policies_of(listings)  # the common case: none, in one statement
     running = []
     for listing in listings:
         policy = deciding_preorder_policy(listing, policies)

@@ -11,7 +11,7 @@ from omnichannel.catalog.models import Product
 from omnichannel.inventory.levels import BundleParts
 from omnichannel.inventory.models import Warehouse
 from omnichannel.inventory.services import able_to_supply
-from omnichannel.orders import sql
+from omnichannel.orders import batch, sql
 from omnichannel.orders.models import Order
 
 
@@ -27,7 +27,7 @@ def candidates(order: Order, products: list[Product]) -> list[tuple[Warehouse, b
     categories = {p.category for p in products if p.category}
     return [
         (warehouse, bool(warehouse.require_stock))
-        for warehouse in sql.routing_candidates(order.tenant_id, order.connection_id)
+        for warehouse in batch.routing_candidates(order.tenant_id, order.connection_id)
         if warehouse.active
         and (warehouse.source != sql.RULE or rule_matches(warehouse, order, categories))
     ]

@@ -22,8 +22,8 @@ from omnichannel.inventory import sql, targets
 from omnichannel.inventory.levels import BundleParts, bundle_parts
 from omnichannel.inventory.models import Reservation
 from omnichannel.notifications.services import emit, events_together
-from omnichannel.orders import lifecycle, routing
-from omnichannel.orders.mapping import map_line, map_lines
+from omnichannel.orders import batch, lifecycle, routing
+from omnichannel.orders.mapping import map_line
 from omnichannel.orders.models import CancelledBy, Order, OrderLine
 from omnichannel.orders.models import OrderStatus as S
 from omnichannel.orders.preorders import preorder_listings
@@ -83,17 +83,19 @@ def ingest(connection: Connection, incoming: UnifiedOrder, raw: dict | None = No
 
 
 def ingest_batch(
-    connection: Connection, batch: Sequence[UnifiedOrder]
+    connection: Connection, orders: Sequence[UnifiedOrder]
 ) -> list[IngestResult | Exception]:
     """``ingest`` a channel's detail batch together; each order's result, or the error
     that stopped it.
 
     One transaction for the batch, one savepoint per order: a bad order fails alone, its
-    changes undone. The batch's orders are read (and locked) in one statement, the
-    listings its orders touched are recomputed once, and its events are written together,
-    at the end. On PostgreSQL that keeps the lock order of every other writer: orders,
-    then stock levels, then listings, then the tenant's event numbers. A batch that
-    cannot commit as a whole is ingested again one order per transaction.
+    changes undone. The batch's orders are read (and locked) in one statement, what its
+    orders would read alike is read once (``orders.batch``, which also locks the stock
+    levels they may touch), the listings they touched are recomputed once and their
+    events written together, at the end. On PostgreSQL that keeps the lock order of every
+    other writer: orders, then stock levels, then listings, then the tenant's event
+    numbers. A batch that cannot commit as a whole is ingested again one order per
+    transaction.
     """
     try:
         with (
@@ -101,12 +103,14 @@ def ingest_batch(
             events_together() as events,
             targets.recompute_once(),
         ):
-            known = locked_orders(connection.pk, [order.external_id for order in batch])
+            known = locked_orders(connection.pk, [order.external_id for order in orders])
+            new = [x for x in orders if x.external_id not in known]
+            reads = batch.read_batch(connection, new, list(known.values()))
             results: list[IngestResult | Exception] = []
-            for incoming in batch:
+            for incoming in orders:
                 written = len(events)
                 try:
-                    with transaction.atomic():
+                    with transaction.atomic(), batch.sharing(reads):
                         order = known.get(incoming.external_id)
                         results.append(upsert(connection, incoming, None, order))
                 except Exception as exc:  # this order's savepoint is rolled back
@@ -115,7 +119,7 @@ def ingest_batch(
             return results
     except Exception:
         logger.exception("batch ingest failed; ingesting its orders one by one")
-    return [ingest_alone(connection, incoming) for incoming in batch]
+    return [ingest_alone(connection, incoming) for incoming in orders]
 
 
 def ingest_alone(connection: Connection, incoming: UnifiedOrder) -> IngestResult | Exception:
@@ -204,10 +208,7 @@ def insert_order(connection: Connection, incoming: UnifiedOrder, raw: dict | Non
 
 def insert_lines(order: Order, connection: Connection, incoming: UnifiedOrder) -> list[OrderLine]:
     """The order's lines, mapped and inserted together; returned with their ids."""
-    mapped = map_lines(
-        connection,
-        [(x.external_item_id, x.external_variant_id, x.channel_sku) for x in incoming.lines],
-    )
+    mapped = batch.mapped_lines(connection, batch.line_keys(incoming))
     lines = [
         OrderLine(
             order=order,
