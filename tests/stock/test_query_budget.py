@@ -8,10 +8,11 @@ from django.db import connection as db_connection
 from django.test.utils import CaptureQueriesContext
 
 # Auth, products, warehouses, known ids, level lock, ledger insert, level update, and the
-# recompute (listings, bundle components, levels, policies, warehouse links, the tenant's
-# active warehouses for the shops without links, update, POS/manual listings settled in
-# sync); the request's transaction is a savepoint and its release inside the test's.
-SINGLE_MOVEMENT_BUDGET = 17
+# recompute (listings; bundle components, levels, warehouse links, the tenant's active
+# warehouses and the shops' channels in one statement; policies; update; no POS/manual
+# settling when the shops are of other channels); the request's transaction is a
+# savepoint and its release inside the test's.
+SINGLE_MOVEMENT_BUDGET = 13
 
 
 def post_one(caller, movement_id: str, sku: str):  # noqa: ANN001, ANN201

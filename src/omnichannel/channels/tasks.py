@@ -80,10 +80,20 @@ def one_drain_per_connection() -> Iterator[None]:
             schedule_drains(connection_ids)
 
 
-def on_listings_pending(sender: Any, connection_ids: Iterable[int], **kwargs: Any) -> None:
+def on_listings_pending(
+    sender: Any,
+    connection_ids: Iterable[int],
+    channels: dict[int, str] | None = None,
+    **kwargs: Any,
+) -> None:
     """Receiver of ``inventory.targets.listings_pending`` (connected in ``apps.py``): direct
-    channels' listings are settled at once, the others' connections drained."""
-    ids = set(connection_ids) - settle_direct_listings(set(connection_ids))
+    channels' listings are settled at once, the others' connections drained. With the
+    connections' ``channels`` known, those of other channels need no settling statement."""
+    ids = set(connection_ids)
+    known = channels or {}
+    maybe_direct = {i for i in ids if i not in known or known[i] in DIRECT_CHANNELS}
+    if maybe_direct:
+        ids -= settle_direct_listings(maybe_direct)
     if not ids:
         return
     batch = getattr(_batch, "connection_ids", None)

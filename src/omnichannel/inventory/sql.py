@@ -23,6 +23,7 @@ from django.db.models import Field, Model
 from django.db.models.base import ModelState
 
 from omnichannel.catalog.models import BundleComponent, Listing, Product
+from omnichannel.channels.models import Connection
 from omnichannel.inventory.models import (
     ConnectionWarehouse,
     Reservation,
@@ -182,6 +183,54 @@ def linked_warehouse_rows(connection_ids: Collection[int]) -> list[tuple[int, in
         f" ORDER BY link.priority, link.warehouse_id",
         [*connection_ids, True],
     )
+
+
+PictureRow = tuple[str, Any, Any, Any, Any]
+"""(kind, a, b, c, text) of ``recompute_picture_rows``; see there for each kind."""
+
+
+def recompute_picture_rows(
+    tenant_id: int, product_ids: Collection[int], connection_ids: Collection[int]
+) -> list[PictureRow]:
+    """What a recompute reads besides the listings and the policies, in one statement
+    (on PostgreSQL every statement is a round trip). Rows by kind:
+
+    - ``c``: (bundle id, component id, units per bundle) of the bundles among ``product_ids``;
+    - ``l``: (product id, warehouse id, on_hand - reserved) of ``product_ids`` and of those
+      bundles' components, in every warehouse;
+    - ``s``: (connection id, linked active warehouse id, link priority, channel) of each
+      of ``connection_ids``; a connection without such a link has one row with no warehouse;
+    - ``a``: (None, warehouse id, None) of each of the tenant's active warehouses.
+    """
+    branches: list[str] = []
+    params: list[Any] = []
+    if product_ids:
+        ids = marks(product_ids)
+        branches.append(
+            f"SELECT 'c', bundle_id, component_id, quantity, NULL FROM {table(BundleComponent)}"
+            f" WHERE bundle_id IN ({ids})"
+        )
+        branches.append(
+            f"SELECT 'l', product_id, warehouse_id, on_hand - reserved, NULL"
+            f" FROM {table(StockLevel)} WHERE product_id IN ({ids}) OR product_id IN"
+            f" (SELECT component_id FROM {table(BundleComponent)} WHERE bundle_id IN ({ids}))"
+        )
+        params += [*product_ids, *product_ids, *product_ids]
+    if connection_ids:
+        branches.append(
+            f"SELECT 's', shop.id, link.warehouse_id, link.priority, shop.channel"
+            f" FROM {table(Connection)} shop LEFT JOIN {table(ConnectionWarehouse)} link"
+            f" ON link.connection_id = shop.id AND link.warehouse_id IN"
+            f" (SELECT id FROM {table(Warehouse)} WHERE active = %s)"
+            f" WHERE shop.id IN ({marks(connection_ids)})"
+        )
+        params += [True, *connection_ids]
+    branches.append(
+        f"SELECT 'a', NULL, id, NULL, NULL FROM {table(Warehouse)}"
+        f" WHERE tenant_id = %s AND active = %s"
+    )
+    params += [tenant_id, True]
+    return fetch(" UNION ALL ".join(branches), params)
 
 
 def locked_listings_of_products(

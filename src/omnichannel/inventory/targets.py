@@ -13,7 +13,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Q
@@ -35,7 +35,8 @@ from omnichannel.inventory.models import StockPolicy
 CHUNK = 1000
 
 #: Sent (inside the changing transaction) with ``connection_ids`` whose listings just became
-#: pending; the channels app schedules their stock drains for after the commit.
+#: pending, and ``channels``: the channel of each of them as the recompute read it (None
+#: when it did not). The channels app schedules their stock drains for after the commit.
 listings_pending = Signal()
 LISTING_FIELDS = (
     "id",
@@ -100,11 +101,13 @@ class PolicyBook:
 
 @dataclass
 class Context:
-    """The stock picture, policies and warehouse sets for a set of listings."""
+    """The stock picture, policies and warehouse sets for a set of listings, and the
+    channel of each of their connections."""
 
     picture: StockPicture
     policies: PolicyBook
     warehouses: dict[int, tuple[int, ...]]
+    channels: dict[int, str] = field(default_factory=dict)
 
     def facts(self, listing: Listing) -> ListingFacts:
         return ListingFacts(
@@ -169,26 +172,61 @@ def policy_book(tenant_id: int, listings: Sequence[Listing]) -> PolicyBook:
 
 
 def load_context(tenant_id: int, listings: Sequence[Listing]) -> Context:
-    """Everything ``listing_availability`` needs for ``listings``, in five queries."""
+    """Everything ``listing_availability`` needs for ``listings``, in two queries: the
+    policies, and ``sql.recompute_picture_rows`` for the rest."""
     product_ids = {listing.product_id for listing in listings if listing.product_id}
+    connection_ids = {listing.connection_id for listing in listings}
     components: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for bundle_id, component_id, quantity in sql.component_rows(product_ids):
-        components[bundle_id].append((component_id, quantity))
-    stocked = product_ids | {c for parts in components.values() for c, _ in parts}
+    available: dict[tuple[int, int], int] = {}
+    links: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    channels: dict[int, str] = {}
+    active: list[int] = []
+    for kind, a, b, c, text in sql.recompute_picture_rows(tenant_id, product_ids, connection_ids):
+        if kind == "l":
+            available[(a, b)] = c
+        elif kind == "c":
+            components[a].append((b, c))
+        elif kind == "s":
+            channels[a] = text
+            if b is not None:
+                links[a].append((c, b))
+        else:
+            active.append(b)
     picture = StockPicture(
         at=timezone.now(),
-        available=sql.available_units(stocked),
+        available=available,
         components={bundle: tuple(parts) for bundle, parts in components.items()},
     )
-    connection_ids = {listing.connection_id for listing in listings}
     return Context(
-        picture, policy_book(tenant_id, listings), warehouse_sets(tenant_id, connection_ids)
+        picture,
+        policy_book(tenant_id, listings),
+        serving_warehouses(channels, links, active),
+        channels,
     )
 
 
-def apply_targets(listings: Sequence[Listing], targets: dict[int, int | None]) -> list[Listing]:
+def serving_warehouses(
+    connection_ids: Iterable[int], links: dict[int, list[tuple[int, int]]], active: list[int]
+) -> dict[int, tuple[int, ...]]:
+    """``warehouse_sets`` from rows already read: each connection's linked active
+    warehouses as (priority, warehouse id), and the tenant's active warehouses."""
+    everything = tuple(sorted(active))
+    return {
+        connection_id: tuple(w for _, w in sorted(links[connection_id]))
+        if links.get(connection_id)
+        else everything
+        for connection_id in connection_ids
+    }
+
+
+def apply_targets(
+    listings: Sequence[Listing],
+    targets: dict[int, int | None],
+    channels: dict[int, str] | None = None,
+) -> list[Listing]:
     """Store new targets; a listing whose target moved away from what was last pushed
-    becomes pending with its version bumped. Returns the listings that changed."""
+    becomes pending with its version bumped. Returns the listings that changed.
+    ``channels`` (connection id → channel, when known) goes out with ``listings_pending``."""
     changed = []
     for listing in listings:
         target = targets[listing.pk]
@@ -207,7 +245,7 @@ def apply_targets(listings: Sequence[Listing], targets: dict[int, int | None]) -
     )
     pending = {x.connection_id for x in changed if x.push_state == Listing.PushState.PENDING}
     if pending:
-        listings_pending.send(sender=Listing, connection_ids=pending)
+        listings_pending.send(sender=Listing, connection_ids=pending, channels=channels)
     return changed
 
 
@@ -241,7 +279,7 @@ def recompute_chunks(tenant_id: int, load_chunk: ChunkLoader) -> list[Listing]:
             if chunk:
                 last = chunk[-1].pk
                 context = load_context(tenant_id, chunk)
-                changed.extend(apply_targets(chunk, context.targets(chunk)))
+                changed.extend(apply_targets(chunk, context.targets(chunk), context.channels))
             if len(chunk) < CHUNK:
                 return changed
 
