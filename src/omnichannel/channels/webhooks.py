@@ -249,11 +249,19 @@ def claim(limit: int = PROCESS_BATCH) -> list[InboundWebhook]:
         return []
     lease = timezone.now() + LEASE + timedelta(microseconds=secrets.randbelow(1_000_000))
     InboundWebhook.objects.filter(due_rows(), pk__in=ids).update(next_attempt_at=lease)
-    return list(
+    rows = list(
         InboundWebhook.objects.filter(pk__in=ids, next_attempt_at=lease)
-        .select_related("connection", "connection__app")
+        .defer("headers")
         .order_by("received_at", "pk")
     )
+    # One instance per connection, not one per row: select_related would build (and
+    # decrypt the app of) a connection for each of a hundred rows.
+    connections = Connection.objects.select_related("app").in_bulk(
+        {row.connection_id for row in rows}
+    )
+    for row in rows:
+        row.connection = connections[row.connection_id]
+    return rows
 
 
 def process_due(limit: int = PROCESS_BATCH, on_full_claim: Callable[[], None] | None = None) -> int:
