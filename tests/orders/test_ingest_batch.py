@@ -1,7 +1,8 @@
-"""A channel's detail batch is ingested together: one transaction, a savepoint per order.
+"""A channel's detail batch is ingested together, in one transaction.
 
 The batch must end exactly as the same orders ingested one by one would, and a bad order
-must fail alone without leaving anything of itself behind.
+must fail alone (its batch is ingested again one order at a time) without leaving anything
+of itself behind.
 """
 
 import threading

@@ -63,22 +63,21 @@ _held = threading.local()
 
 
 @contextmanager
-def events_together() -> Iterator[list[Event]]:
+def events_together() -> Iterator[None]:
     """Events emitted in the block are numbered and written together when it ends: one
     sequence update per tenant and one insert for a whole batch of orders, and the
     tenant's sequence row (which serializes its writers on PostgreSQL) is locked only
     from then until the commit.
 
     Run the block inside the transaction whose changes the events report, so they still
-    commit together. The yielded list holds the events not yet written: a caller that
-    rolls back part of the block (a savepoint) cuts it back to its length before.
+    commit together; an error in the block writes none of them.
     """
     if getattr(_held, "events", None) is not None:
-        yield _held.events  # nested: the outermost block writes
+        yield  # nested: the outermost block writes
         return
     _held.events = pending = []
     try:
-        yield pending
+        yield
     finally:
         _held.events = None
     write_events(pending)

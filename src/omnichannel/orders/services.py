@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from omnichannel.channels.models import Connection
@@ -88,37 +88,30 @@ def ingest_batch(
     """``ingest`` a channel's detail batch together; each order's result, or the error
     that stopped it.
 
-    One transaction for the batch, one savepoint per order: a bad order fails alone, its
-    changes undone. The batch's orders are read (and locked) in one statement, what its
-    orders would read alike is read once (``orders.batch``, which also locks the stock
-    levels they may touch), the listings they touched are recomputed once and their
-    events written together, at the end. On PostgreSQL that keeps the lock order of every
-    other writer: orders, then stock levels, then listings, then the tenant's event
-    numbers. A batch that cannot commit as a whole is ingested again one order per
-    transaction.
+    One transaction for the whole batch: its orders are read (and locked) in one
+    statement, what they would read alike is read once (``orders.batch``, which also
+    locks the stock levels they may touch), the listings they touched are recomputed once
+    and their events written together, at the end. On PostgreSQL that keeps the lock
+    order of every other writer: orders, then stock levels, then listings, then the
+    tenant's event numbers.
+
+    Any error rolls the whole batch back, and its orders are ingested again one per
+    transaction, so a bad order fails alone. (A savepoint per order would cost every
+    batch two statements an order for the rare bad one.)
     """
     try:
-        with (
-            transaction.atomic(),
-            events_together() as events,
-            targets.recompute_once(),
-        ):
+        with transaction.atomic(), events_together(), targets.recompute_once():
             known = locked_orders(connection.pk, [order.external_id for order in orders])
             new = [x for x in orders if x.external_id not in known]
             reads = batch.read_batch(connection, new, list(known.values()))
-            results: list[IngestResult | Exception] = []
-            for incoming in orders:
-                written = len(events)
-                try:
-                    with transaction.atomic(), batch.sharing(reads):
-                        order = known.get(incoming.external_id)
-                        results.append(upsert(connection, incoming, None, order))
-                except Exception as exc:  # this order's savepoint is rolled back
-                    del events[written:]
-                    results.append(exc)
-            return results
+            with batch.sharing(reads):
+                return [upsert(connection, x, None, known.get(x.external_id)) for x in orders]
     except Exception:
-        logger.exception("batch ingest failed; ingesting its orders one by one")
+        logger.warning(
+            "batch ingest failed; ingesting its orders one by one",
+            exc_info=True,
+            extra={"connection": connection.pk, "orders": len(orders)},
+        )
     return [ingest_alone(connection, incoming) for incoming in orders]
 
 
@@ -134,15 +127,11 @@ def upsert(
 ) -> IngestResult:
     """``ingest`` once the order's row has been read and locked (None: not seen yet)."""
     if order is None:
-        try:
-            with transaction.atomic():
-                order = insert_order(connection, incoming, raw)
-                lines = insert_lines(order, connection, incoming) if order else []
-        except IntegrityError:
-            order = None
+        order = insert_order(connection, incoming, raw)
         if order is not None:
-            snapshot = place(order, str(incoming.status), lines)
+            snapshot = place(order, str(incoming.status), insert_lines(order, connection, incoming))
             return IngestResult(order, created=True, changed=True, snapshot=snapshot)
+        # Another delivery inserted it since we looked (PostgreSQL waited for its commit).
         order = locked_orders(connection.pk, [incoming.external_id])[incoming.external_id]
     order.connection, order.tenant = connection, connection.tenant
     changed = apply_channel_update(order, incoming, raw)
