@@ -7,12 +7,12 @@ from __future__ import annotations
 from django.db import connection as db_connection
 from django.test.utils import CaptureQueriesContext
 
-# Auth, products, warehouses, known ids, level lock, ledger insert, level update, and the
-# recompute (listings; bundle components, levels, warehouse links, the tenant's active
-# warehouses and the shops' channels in one statement; policies; update; no POS/manual
-# settling when the shops are of other channels); the request's transaction is a
-# savepoint and its release inside the test's.
-SINGLE_MOVEMENT_BUDGET = 13
+# Auth; the batch's products, warehouses and known ids (one statement); level lock, ledger
+# insert, level update; the recompute: listings, then bundle components, levels, warehouse
+# links, the tenant's active warehouses and the shops' channels (one statement), policies,
+# update (no POS/manual settling when the shops are of other channels); the request's
+# transaction is a savepoint and its release inside the test's.
+SINGLE_MOVEMENT_BUDGET = 11
 
 
 def post_one(caller, movement_id: str, sku: str):  # noqa: ANN001, ANN201

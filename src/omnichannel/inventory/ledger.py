@@ -12,11 +12,11 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from omnichannel.catalog.models import Product
 from omnichannel.errors import Conflict, DomainError, Unprocessable
@@ -51,6 +51,8 @@ class MovementInput:
 
 
 MOVEMENT_FIELDS = tuple(item.name for item in fields(MovementInput))
+PRODUCT_FIELDS = ("id", "tenant_id", "sku")
+WAREHOUSE_FIELDS = ("id", "tenant_id", "code", "allow_negative_stock")
 
 
 @dataclass
@@ -100,16 +102,34 @@ class ItemErrors:
 
 @dataclass
 class References:
+    """The products and warehouses a batch names (only the fields the ledger reads; the
+    others are deferred), and the content hash of each of its ids already in the ledger."""
+
     products: dict[str, Product]
     warehouses: dict[str, Warehouse]
     bundles: set[int]
+    known: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, tenant: Tenant, skus: set[str], codes: set[str]) -> References:
-        products = {product.sku: product for product in sql.products_by_sku(tenant.pk, skus)}
-        bundles = {product.pk for product in products.values() if product.has_components}
-        warehouses = {w.code: w for w in sql.warehouses_by_code(tenant.pk, codes)}
-        return cls(products, warehouses, bundles)
+    def load(
+        cls, tenant: Tenant, skus: set[str], codes: set[str], movement_ids: Collection[str] = ()
+    ) -> References:
+        refs = cls({}, {}, set())
+        alias = connection.alias
+        for kind, pk, name, flag, digest in sql.movement_reference_rows(
+            tenant.pk, skus, codes, movement_ids
+        ):
+            if kind == "p":
+                values = (pk, tenant.pk, name)
+                refs.products[name] = sql.loaded(Product, alias, PRODUCT_FIELDS, values)
+                if flag:
+                    refs.bundles.add(pk)
+            elif kind == "w":
+                values = (pk, tenant.pk, name, bool(flag))
+                refs.warehouses[name] = sql.loaded(Warehouse, alias, WAREHOUSE_FIELDS, values)
+            else:
+                refs.known[name] = digest
+        return refs
 
     def check(self, errors: ItemErrors, index: int, sku: str, codes: Sequence[str]) -> bool:
         """Record why an item's SKU or warehouses are unusable; True when all are usable."""
@@ -184,8 +204,9 @@ def apply_movements(tenant: Tenant, items: Sequence[MovementInput]) -> MovementR
         {item.sku for item in items},
         {item.warehouse for item in items}
         | {item.to_warehouse for item in items if item.to_warehouse},
+        {item.movement_id for item in items},
     )
-    known = sql.movement_hashes(tenant.pk, {item.movement_id for item in items})
+    known = refs.known
     new: list[tuple[int, MovementInput, str]] = []
     for index, item in enumerate(items):
         digest = item.content_hash()

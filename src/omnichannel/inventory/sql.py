@@ -332,6 +332,40 @@ def movement_hashes(tenant_id: int, movement_ids: Collection[str]) -> dict[str, 
     return dict(rows)
 
 
+def movement_reference_rows(
+    tenant_id: int, skus: Collection[str], codes: Collection[str], movement_ids: Collection[str]
+) -> list[tuple[str, Any, Any, Any, Any]]:
+    """What a batch of movements refers to, in one statement (on PostgreSQL every
+    statement is a round trip). Rows of the tenant's, by kind:
+
+    - ``p``: (product id, SKU, is a bundle, None) of the products with ``skus``;
+    - ``w``: (warehouse id, code, allows negative stock, None) of the warehouses with ``codes``;
+    - ``m``: (None, movement id, None, content hash) of ``movement_ids`` already in the ledger.
+    """
+    branches: list[str] = []
+    params: list[Any] = []
+    if skus:
+        branches.append(
+            f"SELECT 'p', product.id, product.sku, EXISTS (SELECT 1 FROM {table(BundleComponent)}"
+            f" part WHERE part.bundle_id = product.id), NULL FROM {table(Product)} product"
+            f" WHERE product.tenant_id = %s AND product.sku IN ({marks(skus)})"
+        )
+        params += [tenant_id, *skus]
+    if codes:
+        branches.append(
+            f"SELECT 'w', id, code, allow_negative_stock, NULL FROM {table(Warehouse)}"
+            f" WHERE tenant_id = %s AND code IN ({marks(codes)})"
+        )
+        params += [tenant_id, *codes]
+    if movement_ids:
+        branches.append(
+            f"SELECT 'm', NULL, movement_id, NULL, content_hash FROM {table(StockMovement)}"
+            f" WHERE tenant_id = %s AND movement_id IN ({marks(movement_ids)})"
+        )
+        params += [tenant_id, *movement_ids]
+    return fetch(" UNION ALL ".join(branches), params) if branches else []
+
+
 def insert_rows(rows: Sequence[Model], key: Sequence[str] = ()) -> None:
     """Insert new rows of one model, each value prepared by its field as the ORM prepares
     it (timestamps set, times adapted, JSON encoded).
