@@ -18,7 +18,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from functools import cache
 from typing import Any, TypeVar
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models import Field, Model
 from django.db.models.base import ModelState
 
@@ -463,10 +463,45 @@ def insert_shape(model: type[Model], vendor: str) -> tuple[list[Field], str, str
 
 def prepared_values(row: Model, fields: Sequence[Field], adding: bool) -> list[Any]:
     """The values of ``fields`` of ``row`` as the ORM sends them on insert (``adding``) or
-    update: ``pre_save`` first (``auto_now`` timestamps), then ``get_db_prep_save``."""
+    update: ``pre_save`` first (``auto_now`` timestamps), then ``get_db_prep_save``.
+
+    A field of a plain class holding a value of its plain type (``plain_type``: a ``str``
+    in a text field, an ``int`` in an integer field or foreign key, a ``bool`` in a boolean
+    field) or None passes it through as the ORM would, without the per-field calls (a
+    third of inserting an order, 30 fields)."""
     # The connection itself, not the ``connection`` proxy: fields ask it for its ``ops``.
     database = connections[DEFAULT_DB_ALIAS]
-    return [field.get_db_prep_save(field.pre_save(row, adding), database) for field in fields]
+    values = []
+    for field in fields:
+        plain = plain_type(field)
+        if plain is not None:
+            value = getattr(row, field.attname)
+            if value is None or type(value) is plain:
+                values.append(value)
+                continue
+        values.append(field.get_db_prep_save(field.pre_save(row, adding), database))
+    return values
+
+
+PLAIN_TYPES: dict[type[Field], type] = {
+    models.CharField: str, models.TextField: str, models.BooleanField: bool,
+    models.IntegerField: int, models.SmallIntegerField: int, models.BigIntegerField: int,
+    models.PositiveIntegerField: int, models.PositiveSmallIntegerField: int,
+    models.PositiveBigIntegerField: int, models.AutoField: int, models.BigAutoField: int,
+}  # fmt: skip
+"""Field classes (exactly these: a subclass may encrypt or convert) whose ``pre_save`` and
+``get_db_prep_save`` give a value of this type, or None, back as it is."""
+
+
+@cache
+def plain_type(field: Field) -> type | None:
+    """The type whose values ``field`` (or, for a foreign key, the field it points to)
+    stores as they are; None for any other field."""
+    if field.is_relation:
+        if type(field) is not models.ForeignKey:
+            return None
+        field = field.target_field
+    return PLAIN_TYPES.get(type(field))
 
 
 def insert_new(row: Model, unique: Sequence[str]) -> bool:
