@@ -1,9 +1,10 @@
 """Listing targets: load the stock picture for some listings, apply the pure function,
 and mark the listings whose target changed as pending (the push outbox).
 
-Cost is a fixed number of queries per call (listings, warehouse links, bundle components,
-levels, policies, one batched update), then linear work in the number of listings: no
-query per listing. Callers run it inside the transaction that changed the stock, so the
+Cost is a fixed number of queries per call (listings; bundle components, levels, warehouse
+links and the shops' channels in one; policies; one batched update), then linear work in
+the number of listings: no query per listing, and ``listing_availability`` once per
+distinct input. Callers run it inside the transaction that changed the stock, so the
 new targets commit or roll back with the change that caused them.
 """
 
