@@ -11,7 +11,7 @@ from omnichannel.notifications.models import Event
 from omnichannel.orders import services
 from omnichannel.orders.models import RoutingRule
 
-from .factories import listing, order, shop, stock
+from .factories import link, listing, order, shop, stock
 
 
 def sold(item_id: str | None, variant_id: str | None = None, sku: str = "NO-SUCH-SKU", qty=1):  # noqa: ANN201
@@ -132,6 +132,21 @@ def test_a_rule_that_ignores_stock_takes_the_order_and_holds_it_when_short(world
     assert placed.hold_reason == "insufficient_stock"
     assert not Reservation.objects.exists()
     assert list(Event.objects.values_list("type", flat=True)) == ["order.created", "order.on_hold"]
+
+
+def test_a_shop_served_by_one_warehouse_holds_an_order_it_cannot_fill(world):
+    """The lone candidate is not read ahead: its reservation finds the shortfall."""
+    pos_only = shop(world.tenant, name="Kiosk")
+    link(pos_only, world.sby)
+    listing(pos_only, world.mug, "M1")
+    stock(world.sby, world.mug, 2)
+    held = services.ingest(pos_only, order("K-1", lines=[("MUG", 3)])).order
+    assert (held.status, held.hold_reason) == ("on_hold", "insufficient_stock")
+    assert held.warehouse is None
+    assert not Reservation.objects.exists()
+    assert list(Event.objects.values_list("type", flat=True)) == ["order.created", "order.on_hold"]
+    placed = services.ingest(pos_only, order("K-2", lines=[("MUG", 2)])).order
+    assert (placed.status, placed.warehouse) == ("ready_to_process", world.sby)
 
 
 def test_an_inactive_warehouse_is_never_chosen(world):

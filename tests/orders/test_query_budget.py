@@ -14,12 +14,13 @@ from omnichannel.inventory.models import StockLevel, Warehouse
 from .factories import link
 
 # Auth, connection, order, lines mapped (one statement, which also tells bundles apart) and
-# inserted, routing (candidates, levels), the reservation (level lock, insert, level
-# update), the recompute (listings, components, levels, policies, warehouse links, update,
-# POS/manual listings settled in sync), the order's update, its event (number, which also
-# tells whether any webhook subscription may want it, and row), and the transaction itself.
-# An order with a bundle reads its components; a tenant with subscriptions reads them.
-ORDER_BUDGET = 22
+# inserted, routing (candidates; a lone candidate's stock is checked by the reservation),
+# the reservation (level lock, insert, level update), the recompute (listings; components,
+# levels and policies; update; POS/manual listings settled in sync), the order's update,
+# its event (number, which also tells whether any webhook subscription may want it, and
+# row), and the transaction itself. An order with a bundle reads its components; a tenant
+# with subscriptions reads them.
+ORDER_BUDGET = 19
 
 
 @pytest.fixture
