@@ -301,42 +301,6 @@ def reservations_of_lines(line_ids: Collection[int]) -> list[Reservation]:
     )
 
 
-def products_by_sku(tenant_id: int, skus: Collection[str]) -> list[Product]:
-    """The tenant's products with these SKUs, each with ``has_components`` (a bundle)."""
-    if not skus:
-        return []
-    return instances(
-        Product,
-        f"SELECT product.*, EXISTS (SELECT 1 FROM {table(BundleComponent)} part"
-        f" WHERE part.bundle_id = product.id) AS has_components"
-        f" FROM {table(Product)} product"
-        f" WHERE product.tenant_id = %s AND product.sku IN ({marks(skus)})",
-        [tenant_id, *skus],
-    )
-
-
-def warehouses_by_code(tenant_id: int, codes: Collection[str]) -> list[Warehouse]:
-    if not codes:
-        return []
-    return instances(
-        Warehouse,
-        f"SELECT * FROM {table(Warehouse)} WHERE tenant_id = %s AND code IN ({marks(codes)})",
-        [tenant_id, *codes],
-    )
-
-
-def movement_hashes(tenant_id: int, movement_ids: Collection[str]) -> dict[str, str]:
-    """The content hash of each of these movement ids already in the tenant's ledger."""
-    if not movement_ids:
-        return {}
-    rows = fetch(
-        f"SELECT movement_id, content_hash FROM {table(StockMovement)}"
-        f" WHERE tenant_id = %s AND movement_id IN ({marks(movement_ids)})",
-        [tenant_id, *movement_ids],
-    )
-    return dict(rows)
-
-
 def movement_reference_rows(
     tenant_id: int, skus: Collection[str], codes: Collection[str], movement_ids: Collection[str]
 ) -> list[tuple[str, Any, Any, Any, Any]]:
