@@ -1,8 +1,11 @@
 """The default job queue (Huey on SQLite) commits like our database: WAL, synchronous NORMAL
-(no fsync per queued job, never a corrupt file)."""
+(no fsync per queued job, never a corrupt file), writers taking turns on a lock file."""
 
 from __future__ import annotations
 
+import fcntl
+import os
+import threading
 from pathlib import Path
 
 from omnichannel.sqlite.jobs import QueueHuey
@@ -29,3 +32,25 @@ def test_jobs_queued_are_the_jobs_run(tmp_path: Path) -> None:
     while (task := queue.dequeue()) is not None:
         queue.execute(task)
     assert done == [1, 2]
+
+
+def test_a_queue_writer_waits_for_the_turn_on_the_lock_file(tmp_path: Path) -> None:
+    """Writers queue on ``<queue file>.lock`` (woken the moment it is free) instead of
+    sleeping in SQLite's busy handler; another process holding it is a descriptor here."""
+    queue = QueueHuey("test", filename=str(tmp_path / "queue.sqlite3"))
+
+    @queue.task()
+    def job() -> None: ...
+
+    holder = os.open(f"{tmp_path / 'queue.sqlite3'}.lock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    writer = threading.Thread(target=job)
+    writer.start()
+    writer.join(timeout=0.3)
+    assert writer.is_alive()  # still waiting for the turn
+    assert queue.pending_count() == 0
+    fcntl.flock(holder, fcntl.LOCK_UN)
+    writer.join(timeout=10)
+    assert not writer.is_alive()
+    assert queue.pending_count() == 1
+    os.close(holder)
