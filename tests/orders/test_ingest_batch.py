@@ -186,3 +186,40 @@ def test_concurrent_batches_and_movements_on_the_same_skus_all_commit(world):
     for product in (world.tee, world.mug):
         level = StockLevel.objects.get(warehouse=world.jkt, product=product)
         assert (level.on_hand, level.reserved) == (1010, 60)  # 2 workers × 3 rounds × 10 orders
+
+
+def test_an_order_twice_in_a_batch_is_placed_once_then_updated(world_factory):
+    one_by_one, together = world_factory(), world_factory()
+    batch = [
+        order("TWICE", lines=[("TEE", 2)], minutes=1),
+        order("OTHER", lines=[("MUG", 1)], minutes=1),
+        order("TWICE", status=OrderStatus.CANCELLED, lines=[("TEE", 2)], minutes=2),
+    ]
+    for incoming in batch:
+        services.ingest(one_by_one.shopee, incoming)
+
+    results = services.ingest_batch(together.shopee, batch)
+
+    assert [r.created for r in results] == [True, True, False]
+    assert outcome(together) == outcome(one_by_one)
+    assert StockLevel.objects.get(warehouse=together.jkt, product=together.tee).reserved == 0
+
+
+def test_a_batch_writes_its_orders_lines_reservations_and_levels_together(world):
+    """Statements per batch do not grow with its orders: each kind of row is written once."""
+    from django.test.utils import CaptureQueriesContext
+
+    stock(world.jkt, world.tee, 100)
+    stock(world.jkt, world.mug, 100)
+
+    def statements(prefix: str, orders: int) -> int:
+        batch = [order(f"{prefix}-{n}", lines=[("TEE", 1), ("MUG", 1)]) for n in range(orders)]
+        with CaptureQueriesContext(db_connection) as captured:
+            results = services.ingest_batch(world.shopee, batch)
+        assert all(r.created for r in results)
+        return len(captured.captured_queries)
+
+    statements("FIRST", 1)  # the tenant's first event numbers: a row made once
+    assert statements("FEW", 2) == statements("MANY", 20)
+    assert Reservation.objects.count() == 46
+    assert StockLevel.objects.get(warehouse=world.jkt, product=world.tee).reserved == 23

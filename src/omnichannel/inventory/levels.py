@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 from django.utils import timezone
 
 from omnichannel.inventory import sql
-from omnichannel.inventory.models import StockLevel
+from omnichannel.inventory.models import Reservation, StockLevel
 
 Pair = tuple[int, int]
 """(product id, warehouse id)"""
@@ -25,6 +28,17 @@ def locked_levels(tenant_id: int, pairs: Iterable[Pair]) -> dict[Pair, StockLeve
     IMMEDIATE transaction already holds the database's write lock.
     """
     wanted = set(pairs)
+    writes = held()
+    if writes is None:
+        return read_levels(tenant_id, wanted)
+    levels = writes.levels.setdefault(tenant_id, {})
+    missing = wanted - levels.keys()
+    if missing:
+        levels.update(read_levels(tenant_id, missing))
+    return {pair: levels[pair] for pair in wanted}
+
+
+def read_levels(tenant_id: int, wanted: set[Pair]) -> dict[Pair, StockLevel]:
     rows = sql.locked_level_rows(
         tenant_id,
         {product for product, _ in wanted},
@@ -39,7 +53,16 @@ def locked_levels(tenant_id: int, pairs: Iterable[Pair]) -> dict[Pair, StockLeve
 
 
 def write_levels(levels: Iterable[StockLevel]) -> None:
-    """Save levels returned by ``locked_levels``: new ones inserted, the others updated."""
+    """Save levels returned by ``locked_levels``: new ones inserted, the others updated.
+    Inside ``written_once``, when the block ends."""
+    writes = held()
+    if writes is not None:
+        writes.dirty.update({id(level): level for level in levels})
+        return
+    save_levels(levels)
+
+
+def save_levels(levels: Iterable[StockLevel]) -> None:
     levels = list(levels)
     existing = [level for level in levels if level.pk is not None]
     StockLevel.objects.bulk_create([level for level in levels if level.pk is None])
@@ -73,3 +96,103 @@ def requirements(
         for component_id, per_bundle in parts.get(product_id) or [(product_id, 1)]:
             needed[component_id] += quantity * per_bundle
     return dict(needed)
+
+
+@dataclass
+class HeldWrites:
+    """What ``written_once`` holds: the levels read (by tenant, then pair), those changed,
+    and the new reservations, all to be written when the block ends."""
+
+    levels: dict[int, dict[Pair, StockLevel]] = field(default_factory=dict)
+    dirty: dict[int, StockLevel] = field(default_factory=dict)
+    reservations: list[Reservation] = field(default_factory=list)
+
+
+_held = threading.local()
+
+
+def held() -> HeldWrites | None:
+    return getattr(_held, "writes", None)
+
+
+@contextmanager
+def written_once() -> Iterator[None]:
+    """Levels read by ``locked_levels`` in the block are kept and handed out again, and
+    ``write_levels`` and ``insert_reservations`` only note what they are given: each level
+    a batch of orders touches is read once and written once, and the batch's reservations
+    are inserted together, when the block ends, instead of once per order.
+
+    Use it inside one transaction that spans the block, holding the levels' locks (read
+    with ``locked_levels``) until it commits. A read of levels or reservations in the
+    block that does not go through ``locked_levels`` calls ``flush_writes`` first. An
+    error in the block writes nothing: the transaction is rolled back."""
+    if held() is not None:
+        yield  # nested: the outermost block writes
+        return
+    _held.writes = HeldWrites()
+    try:
+        yield
+        flush_writes()
+    finally:
+        _held.writes = None
+
+
+def available_in_hand(tenant_id: int, pairs: Iterable[Pair]) -> dict[Pair, int]:
+    """Available units of those of ``pairs`` whose level ``written_once`` holds: what a
+    read of them would find once the block's writes are made (the others have none)."""
+    writes = held()
+    levels = writes.levels.get(tenant_id, {}) if writes is not None else {}
+    return {pair: levels[pair].available for pair in pairs if pair in levels}
+
+
+def insert_reservations(reservations: list[Reservation]) -> None:
+    """Insert new reservations (with their ids); inside ``written_once``, when it ends."""
+    writes = held()
+    if writes is not None:
+        writes.reservations += reservations
+    else:
+        sql.insert_rows(reservations, key=("order_line_id", "product_id"))
+
+
+def flush_writes() -> None:
+    """Write what ``written_once`` noted so far (nothing outside the block)."""
+    writes = held()
+    if writes is None:
+        return
+    levels, writes.dirty = list(writes.dirty.values()), {}
+    reservations, writes.reservations = writes.reservations, []
+    save_levels(levels)
+    sql.insert_rows(reservations, key=("order_line_id", "product_id"))
+
+
+@contextmanager
+def restored_on_error() -> Iterator[None]:
+    """Around a savepoint whose error the caller handles: if the block raises, what
+    ``written_once`` holds is put back as it was when the block began (the database is
+    rolled back to the savepoint, so what the block flushed is noted again, unsaved)."""
+    writes = held()
+    if writes is None:
+        yield
+        return
+    before = {
+        id(level): (level, level.pk, level.on_hand, level.reserved)
+        for levels in writes.levels.values()
+        for level in levels.values()
+    }
+    dirty, reservations = dict(writes.dirty), list(writes.reservations)
+    try:
+        yield
+    except BaseException:
+        for levels in writes.levels.values():
+            for pair, level in list(levels.items()):
+                if id(level) not in before:
+                    del levels[pair]  # read in the block: read again when needed
+        for level, pk, on_hand, reserved in before.values():
+            level.pk, level.on_hand, level.reserved = pk, on_hand, reserved
+            level._state.adding = pk is None
+        for reservation in reservations:
+            reservation.pk, reservation._state.adding = None, True
+        # Every level in hand is written at the end, whatever the block flushed.
+        writes.dirty = {**dirty, **{key: level for key, (level, *_) in before.items()}}
+        writes.reservations = reservations
+        raise

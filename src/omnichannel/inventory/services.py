@@ -35,7 +35,10 @@ from omnichannel.inventory.ledger import MovementInput
 from omnichannel.inventory.levels import (
     BundleParts,
     Pair,
+    available_in_hand,
     bundle_parts,
+    flush_writes,
+    insert_reservations,
     locked_levels,
     requirements,
     write_levels,
@@ -113,6 +116,8 @@ def reserve_in_transaction(
     """``reserve_lines`` inside its transaction; refusals raised before the first write."""
     tenant_id = warehouse.tenant_id
     existing: dict[int, dict[int, Reservation]] = defaultdict(dict)
+    if not new_lines:
+        flush_writes()  # inside ``written_once``: the reservations noted so far
     for row in [] if new_lines else sql.reservations_of_lines([x.pk for x, _ in wanted]):
         existing[row.order_line_id][row.product_id] = row
     kept: list[Reservation] = []
@@ -143,7 +148,7 @@ def reserve_in_transaction(
             reservation.state = State.OPEN
             fresh.append(reservation)
     reopened = [r for r in fresh if r.pk is not None]  # released before, held again
-    sql.insert_rows([r for r in fresh if r.pk is None], key=("order_line_id", "product_id"))
+    insert_reservations([r for r in fresh if r.pk is None])
     for reservation in reopened:
         reservation.save()
     write_levels(levels.values())
@@ -207,6 +212,7 @@ def settle(
 ) -> tuple[list[Reservation], list[StockLevel]]:
     """Close the lines' open reservations as ``state``, taking them off ``reserved``: one
     read, one level lock and one write for all of them."""
+    flush_writes()  # inside ``written_once``: the reservations noted so far
     reservations = list(
         Reservation.objects.select_for_update()
         .filter(order_line__in=[line.pk for line in order_lines], state=State.OPEN)
@@ -304,6 +310,7 @@ def shortfall(warehouse: Warehouse, lines: Sequence[tuple[Product, int]]) -> dic
     """Units missing per SKU for ``warehouse`` to supply (product, quantity) lines now;
     bundles count as their components. Empty when it can supply everything."""
     needed = requirements([(product.pk, quantity) for product, quantity in lines])
+    flush_writes()  # inside ``written_once``: what this batch changed so far
     available = {
         level.product_id: level.available
         for level in StockLevel.objects.filter(warehouse=warehouse, product_id__in=needed)
@@ -324,7 +331,14 @@ def able_to_supply(
     ``parts``: the lines' ``bundle_parts`` when the caller has read them already."""
     needed = requirements([(product.pk, quantity) for product, quantity in lines], parts)
     ids = [warehouse.pk for warehouse in warehouses]
-    available = sql.available_units(needed, ids)
+    if not ids:
+        return set()
+    # Inside ``written_once`` the levels in hand are the ones a batch has been changing.
+    pairs = [(p, w) for p in needed for w in ids]
+    available = available_in_hand(warehouses[0].tenant_id, pairs)
+    rest = [pair for pair in pairs if pair not in available]
+    if rest:
+        available |= sql.available_units({p for p, _ in rest}, {w for _, w in rest})
     return {
         warehouse_id
         for warehouse_id in ids

@@ -475,33 +475,45 @@ def plain_type(field: Field) -> type | None:
     return None if plain is int and connection.vendor == "postgresql" else plain
 
 
-def insert_new(row: Model, unique: Sequence[str]) -> bool:
-    """Insert ``row`` unless a row with its values of ``unique`` (the columns of a unique
-    constraint) exists. One ``INSERT … ON CONFLICT DO NOTHING RETURNING id``: a taken key
-    raises nothing, so the caller's transaction needs no savepoint to survive it.
+def insert_new(rows: Sequence[M], unique: Sequence[str]) -> list[M]:
+    """Insert each of ``rows`` (of one model) unless a row with its values of ``unique``
+    (the fields of a unique constraint) exists. One ``INSERT … ON CONFLICT DO NOTHING
+    RETURNING`` per ``INSERT_CHUNK`` rows: a taken key raises nothing, so the caller's
+    transaction needs no savepoint to survive it.
 
-    True (and ``row`` has its id) when inserted, False when the key was taken."""
-    model = type(row)
+    Returns the rows inserted, with their ids; the others' keys were taken (by a row
+    already there, or by an earlier one of ``rows``)."""
+    if not rows:
+        return []
+    model = type(rows[0])
     fields, insert, row_marks = insert_shape(model, connection.vendor)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            insert + row_marks + on_conflict_do_nothing(model, tuple(unique), connection.vendor),
-            prepared_values(row, fields, adding=True),
-        )
-        found = cursor.fetchone()
-    if found is None:
-        return False
-    row.pk = found[0]
-    row._state.adding = False
-    return True
+    conflict = on_conflict_do_nothing(model, tuple(unique), connection.vendor)
+    inserted: list[M] = []
+    for start in range(0, len(rows), INSERT_CHUNK):
+        chunk = rows[start : start + INSERT_CHUNK]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                insert + ", ".join([row_marks] * len(chunk)) + conflict,
+                [value for row in chunk for value in prepared_values(row, fields, adding=True)],
+            )
+            ids = {tuple(found[1:]): found[0] for found in cursor.fetchall()}
+        for row in chunk:
+            pk = ids.pop(tuple(getattr(row, name) for name in unique), None)
+            if pk is not None:
+                row.pk = pk
+                row._state.adding = False
+                inserted.append(row)
+    return inserted
 
 
 @cache
 def on_conflict_do_nothing(model: type[Model], unique: tuple[str, ...], vendor: str) -> str:
+    """``ON CONFLICT (unique) DO NOTHING RETURNING id, unique…`` (``unique``: attnames)."""
     quote = connection.ops.quote_name
+    columns = [model._meta.get_field(name).column for name in unique]
     return (
-        f" ON CONFLICT ({', '.join(map(quote, unique))})"
-        f" DO NOTHING RETURNING {quote(model._meta.pk.column)}"
+        f" ON CONFLICT ({', '.join(map(quote, columns))})"
+        f" DO NOTHING RETURNING {quote(model._meta.pk.column)}, {', '.join(map(quote, columns))}"
     )
 
 

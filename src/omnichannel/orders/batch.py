@@ -1,11 +1,13 @@
-"""Reads that every order of a detail batch would make alike, made once for the batch.
+"""Reads and writes that every order of a detail batch would make alike, made once for
+the batch.
 
 ``services.ingest_batch`` reads, before its first order: the mapping of every new order's
-lines (listings and master SKUs), the connection's routing candidates and the pre-order
-policies of the mapped listings; on PostgreSQL it also locks, in id order, every stock level
-the batch may touch, so two batches (or a batch and a stock movement) never wait on each
-other in a circle. Inside ``sharing(reads)`` the order path takes what it needs from here;
-outside a batch every function reads for itself.
+lines (listings and master SKUs), the connection's routing candidates, the pre-order
+policies of the mapped listings and every stock level the batch may touch (on PostgreSQL
+locked in id order, so two batches, or a batch and a stock movement, never wait on each
+other in a circle). Inside ``sharing(reads)`` the order path takes what it needs from here
+and the new orders' rows, once placed, are updated together (``write_placed``); outside a
+batch every function reads and writes for itself.
 
 They are read as the batch's transaction starts: a change another request commits
 meanwhile (a listing mapped, a rule edited) is seen by the next batch, as it would be by
@@ -19,13 +21,18 @@ from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from django.db import connection as database
-
 from omnichannel.catalog.models import Listing, Product
 from omnichannel.channels.models import Connection
 from omnichannel.inventory.levels import bundle_parts, locked_levels
 from omnichannel.inventory.models import Reservation, StockPolicy, Warehouse
-from omnichannel.inventory.sql import fetch, marks, table
+from omnichannel.inventory.sql import (
+    fetch,
+    marks,
+    prepared_values,
+    table,
+    update_fields,
+    update_rows,
+)
 from omnichannel.orders import preorders, sql
 from omnichannel.orders.mapping import LineKeys, map_lines
 from omnichannel.orders.models import Order, OrderLine
@@ -42,6 +49,8 @@ class BatchReads:
     listing_ids: set[int] = field(default_factory=set)
     """The listings whose pre-order policies are in ``preorder``."""
     preorder: list[StockPolicy] = field(default_factory=list)
+    placed: list[Order] = field(default_factory=list)
+    """New orders placed, their rows to be updated together (``write_placed``)."""
 
 
 _active = threading.local()
@@ -62,15 +71,15 @@ def read_batch(
     listings = {x.pk: x for x, _ in reads.mapped.values() if x is not None}
     reads.listing_ids = set(listings)
     reads.preorder = preorders.preorder_policies(list(listings.values())) if listings else []
-    if database.features.has_select_for_update:
-        lock_levels(connection.tenant_id, reads, known)
+    lock_levels(connection.tenant_id, reads, known)
     return reads
 
 
 def lock_levels(tenant_id: int, reads: BatchReads, known: Collection[Order]) -> None:
-    """Lock, in id order, the levels the batch may change: its new lines' products (and
-    their bundles' components) in every routing candidate, and what its known orders
-    hold. Each order's own ``locked_levels`` then finds them locked already."""
+    """Read (and on PostgreSQL lock, in id order) the levels the batch may change: its new
+    lines' products (and their bundles' components) in every routing candidate, and what
+    its known orders hold. Inside ``levels.written_once`` each order's own
+    ``locked_levels`` then finds them in hand."""
     products = {product.pk for _, product in reads.mapped.values() if product is not None}
     parts = bundle_parts(products)
     stocked = {c for p in products for c, _ in parts.get(p) or [(p, 1)]}
@@ -100,6 +109,36 @@ def sharing(reads: BatchReads) -> Iterator[None]:
 
 def current() -> BatchReads | None:
     return getattr(_active, "reads", None)
+
+
+PLACED_FIELDS = (
+    "status", "status_before_hold", "hold_reason", "cancelled_by", "warehouse_id", "updated_at",
+)  # fmt: skip
+"""What placing a new order changes on its row."""
+
+
+def save_placed(order: Order) -> None:
+    """Write what placing a new order changed on its row; in a batch, with the batch's
+    other new orders (``write_placed``)."""
+    reads = current()
+    if reads is None:
+        update_fields(order, PLACED_FIELDS)
+    else:
+        reads.placed.append(order)
+
+
+def write_placed() -> None:
+    """The batch's placed orders' rows, updated in one statement."""
+    reads = current()
+    if reads is None or not reads.placed:
+        return
+    fields = [Order._meta.get_field(name) for name in PLACED_FIELDS]
+    update_rows(
+        Order,
+        PLACED_FIELDS,
+        [[*prepared_values(order, fields, adding=False), order.pk] for order in reads.placed],
+    )
+    reads.placed.clear()
 
 
 def mapped_lines(connection: Connection, keys: Sequence[LineKeys]) -> list[Mapped]:

@@ -19,7 +19,12 @@ from omnichannel.errors import Conflict, DomainError
 from omnichannel.fulfillment import services as shipments
 from omnichannel.inventory import services as stock
 from omnichannel.inventory import sql, targets
-from omnichannel.inventory.levels import BundleParts, bundle_parts
+from omnichannel.inventory.levels import (
+    BundleParts,
+    bundle_parts,
+    restored_on_error,
+    written_once,
+)
 from omnichannel.inventory.models import Reservation
 from omnichannel.notifications.services import emit, events_together
 from omnichannel.orders import batch, lifecycle, routing
@@ -100,12 +105,20 @@ def ingest_batch(
     batch two statements an order for the rare bad one.)
     """
     try:
-        with transaction.atomic(), events_together(), targets.recompute_once():
+        with transaction.atomic(), events_together(), targets.recompute_once(), written_once():
             known = locked_orders(connection.pk, [order.external_id for order in orders])
-            new = [x for x in orders if x.external_id not in known]
-            reads = batch.read_batch(connection, new, list(known.values()))
+            new: dict[str, UnifiedOrder] = {}
+            for x in orders:  # a repeated order is an update of its first
+                if x.external_id not in known:
+                    new.setdefault(x.external_id, x)
+            reads = batch.read_batch(connection, list(new.values()), list(known.values()))
             with batch.sharing(reads):
-                return [upsert(connection, x, None, known.get(x.external_id)) for x in orders]
+                results = insert_placed(connection, [(x, None) for x in new.values()])
+                batch.write_placed()
+                return [
+                    results.get(id(x)) or upsert(connection, x, None, known.get(x.external_id))
+                    for x in orders
+                ]
     except Exception:
         logger.warning(
             "batch ingest failed; ingesting its orders one by one",
@@ -113,6 +126,30 @@ def ingest_batch(
             extra={"connection": connection.pk, "orders": len(orders)},
         )
     return [ingest_alone(connection, incoming) for incoming in orders]
+
+
+def insert_placed(
+    connection: Connection, new: Sequence[tuple[UnifiedOrder, dict | None]]
+) -> dict[int, IngestResult]:
+    """Insert new orders (each with its raw payload) and then their lines, a statement
+    for all of each, and place each order; the results by ``id()`` of the incoming order.
+
+    The unique key decides in the ``INSERT`` itself: an order the connection already has
+    (another delivery inserted it since it was looked up) is left out, and the caller
+    takes it as known."""
+    incoming_of = {incoming.external_id: incoming for incoming, _ in new}
+    orders = [new_order(connection, incoming, raw) for incoming, raw in new]
+    inserted = sql.insert_new(orders, ORDER_KEY)
+    lines = {
+        order.pk: new_lines(order, connection, incoming_of[order.external_id]) for order in inserted
+    }
+    sql.insert_rows([line for each in lines.values() for line in each], key=LINE_KEY)
+    results = {}
+    for order in inserted:
+        incoming = incoming_of[order.external_id]
+        snapshot = place(order, str(incoming.status), lines[order.pk])
+        results[id(incoming)] = IngestResult(order, created=True, changed=True, snapshot=snapshot)
+    return results
 
 
 def ingest_alone(connection: Connection, incoming: UnifiedOrder) -> IngestResult | Exception:
@@ -127,10 +164,9 @@ def upsert(
 ) -> IngestResult:
     """``ingest`` once the order's row has been read and locked (None: not seen yet)."""
     if order is None:
-        order = insert_order(connection, incoming, raw)
-        if order is not None:
-            snapshot = place(order, str(incoming.status), insert_lines(order, connection, incoming))
-            return IngestResult(order, created=True, changed=True, snapshot=snapshot)
+        placed = insert_placed(connection, [(incoming, raw)])
+        if placed:
+            return placed[id(incoming)]
         # Another delivery inserted it since we looked (PostgreSQL waited for its commit).
         order = locked_orders(connection.pk, [incoming.external_id])[incoming.external_id]
     order.connection, order.tenant = connection, connection.tenant
@@ -144,14 +180,14 @@ def create(connection: Connection, incoming: UnifiedOrder) -> OrderOut:
     already has its external id, never merged into it. The unique key decides.
 
     Returns the order as its ``order.created`` event announced it."""
-    order = insert_order(connection, incoming, None)
-    if order is None:
+    placed = insert_placed(connection, [(incoming, None)])
+    if not placed:
         raise Conflict(
             f"Order '{incoming.external_id}' exists on this connection.",
             code="order.exists",
             details={"external_id": incoming.external_id},
         )
-    return place(order, str(incoming.status), insert_lines(order, connection, incoming))
+    return placed[id(incoming)].snapshot
 
 
 def header_values(incoming: UnifiedOrder) -> dict[str, Any]:
@@ -165,12 +201,13 @@ def header_values(incoming: UnifiedOrder) -> dict[str, Any]:
     return values
 
 
-def insert_order(connection: Connection, incoming: UnifiedOrder, raw: dict | None) -> Order | None:
-    """The new order, inserted; None when the connection already has its external id.
+ORDER_KEY = ("connection_id", "external_id")
+LINE_KEY = ("order_id", "external_line_id")
 
-    The unique key decides in the ``INSERT`` itself (``ON CONFLICT DO NOTHING``): a taken
-    key raises nothing, so no savepoint is needed around it."""
-    order = Order(
+
+def new_order(connection: Connection, incoming: UnifiedOrder, raw: dict | None) -> Order:
+    """The order's row, not inserted yet (``insert_placed`` inserts it)."""
+    return Order(
         tenant=connection.tenant,
         connection=connection,
         channel=incoming.channel,
@@ -192,13 +229,12 @@ def insert_order(connection: Connection, incoming: UnifiedOrder, raw: dict | Non
         raw=raw or {},
         **header_values(incoming),
     )
-    return order if sql.insert_new(order, ("connection_id", "external_id")) else None
 
 
-def insert_lines(order: Order, connection: Connection, incoming: UnifiedOrder) -> list[OrderLine]:
-    """The order's lines, mapped and inserted together; returned with their ids."""
+def new_lines(order: Order, connection: Connection, incoming: UnifiedOrder) -> list[OrderLine]:
+    """The lines of an inserted order, mapped, not inserted yet."""
     mapped = batch.mapped_lines(connection, batch.line_keys(incoming))
-    lines = [
+    return [
         OrderLine(
             order=order,
             external_line_id=line.external_line_id,
@@ -215,14 +251,6 @@ def insert_lines(order: Order, connection: Connection, incoming: UnifiedOrder) -
         )
         for line, (listing, product) in zip(incoming.lines, mapped, strict=True)
     ]
-    sql.insert_rows(lines, key=("order_id", "external_line_id"))
-    return lines
-
-
-PLACED_FIELDS = (
-    "status", "status_before_hold", "hold_reason", "cancelled_by", "warehouse", "updated_at",
-)  # fmt: skip
-"""What placing a new order changes on its row."""
 
 
 def place(order: Order, reported: str, lines: list[OrderLine] | None = None) -> OrderOut:
@@ -237,7 +265,7 @@ def place(order: Order, reported: str, lines: list[OrderLine] | None = None) -> 
         order.cancelled_by = order.cancelled_by or CancelledBy.CHANNEL
     elif reported != S.RETURNED:  # a return first seen has nothing left to take
         held = allocate(order, lines) or []
-    sql.update_fields(order, PLACED_FIELDS)
+    batch.save_placed(order)
     in_hand = lines is not None and all(line.pk is not None for line in lines)
     snapshot = placed_order_snapshot(order, lines, held) if in_hand else order_snapshot(order)
     data = snapshot.model_dump(mode="json")
@@ -270,7 +298,7 @@ def allocate(order: Order, lines: list[OrderLine] | None = None) -> list[Reserva
     wanted = [(line, line.quantity) for line in lines]
     try:
         if consumes_at_once(order) or underlying_status(order) in lifecycle.CONSUMED:
-            with transaction.atomic():  # reserved and consumed, or neither
+            with restored_on_error(), transaction.atomic():  # reserved and consumed, or neither
                 stock.reserve_lines(wanted, warehouse, parts=parts, new_lines=new_lines)
                 stock.consume_lines(lines)
             held = []
