@@ -14,13 +14,18 @@ from an empty list. ``FOR UPDATE`` is added only where the database has it: SQLi
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Collection, Iterable, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
 from functools import cache
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models import Field, Model
 from django.db.models.base import ModelState
+from django.utils import timezone
 
 from omnichannel.catalog.models import BundleComponent, Listing, Product
 from omnichannel.channels.models import Connection
@@ -437,10 +442,12 @@ def prepared_values(row: Model, fields: Sequence[Field], adding: bool) -> list[A
     A field of a plain class holding a value of its plain type (``plain_type``: a ``str``
     in a text field, an ``int`` in an integer field or foreign key, a ``bool`` in a boolean
     field) or None passes it through as the ORM would, without the per-field calls (a
-    third of inserting an order, 30 fields)."""
-    # The connection itself, not the ``connection`` proxy: fields ask it for its ``ops``.
-    database = connections[DEFAULT_DB_ALIAS]
+    third of inserting an order, 30 fields). Aware times, amounts and JSON objects are
+    made by ``fast_preparer`` as the field makes them, without its calls (another 40% of
+    an order row); any other value goes through its field."""
+    database = None
     values = []
+    now = stamp = None
     for field in fields:
         plain = plain_type(field)
         if plain is not None:
@@ -448,8 +455,127 @@ def prepared_values(row: Model, fields: Sequence[Field], adding: bool) -> list[A
             if value is None or type(value) is plain:
                 values.append(value)
                 continue
+        elif (prepare := fast_preparer(field)) is not None:
+            if stamped_now(field, adding):  # pre_save's timezone.now(), one per row
+                if now is None:
+                    now = timezone.now()
+                    stamp = prepare(now)
+                setattr(row, field.attname, now)
+                value = stamp
+            else:
+                value = prepare(getattr(row, field.attname))
+            if value is not SLOW:
+                values.append(value)
+                continue
+        if database is None:
+            # The connection itself, not the ``connection`` proxy: fields ask it for its
+            # ``ops``. Looked up once some field needs it (a few µs).
+            database = connections[DEFAULT_DB_ALIAS]
         values.append(field.get_db_prep_save(field.pre_save(row, adding), database))
     return values
+
+
+SLOW = object()
+"""A ``fast_preparer``'s answer for a value it leaves to its field."""
+
+
+@cache
+def fast_preparer(field: Field) -> Callable[[Any], Any] | None:
+    """A function making what ``field``'s ``get_db_prep_save`` makes of the values it
+    knows (``SLOW`` for others), without the field's layers of calls (5-20 µs a value).
+    For the exact classes whose preparation, Django 5.2's on SQLite and PostgreSQL, is
+    reproduced here (a subclass may convert): ``DateTimeField``, ``DecimalField``,
+    ``JSONField``. None for any other field, or for a backend whose adapter is another."""
+    database = connections[DEFAULT_DB_ALIAS]
+    kind, sqlite = type(field), database.vendor == "sqlite"
+    if kind is models.DateTimeField and django_adapter(database, "adapt_datetimefield_value"):
+        if not settings.USE_TZ:
+            return None
+        if sqlite:
+            return utc_datetime_text if database.timezone is UTC else None
+        return aware_datetime
+    if kind is models.DecimalField and django_adapter(database, "adapt_decimalfield_value"):
+        return finite_decimal
+    if kind is models.JSONField and django_adapter(database, "adapt_json_value"):
+        return json_text(field.encoder) if sqlite else jsonb(field.encoder)
+    return None
+
+
+def django_adapter(database: Any, name: str) -> bool:
+    """Whether the ``ops.<name>`` adapter of ``database`` is the one of Django's SQLite or
+    PostgreSQL backend, the code the fast preparers reproduce."""
+    if database.vendor == "sqlite":
+        from django.db.backends.sqlite3.operations import DatabaseOperations
+    elif database.vendor == "postgresql":
+        from django.db.backends.postgresql.operations import DatabaseOperations
+    else:
+        return False
+    return getattr(type(database.ops), name) is getattr(DatabaseOperations, name)
+
+
+def stamped_now(field: Field, adding: bool) -> bool:
+    """Whether ``pre_save`` sets ``field`` to now: ``auto_now``, or ``auto_now_add`` on insert."""
+    return type(field) is models.DateTimeField and (field.auto_now or field.auto_now_add and adding)
+
+
+def utc_datetime_text(value: Any) -> Any:
+    """SQLite: an aware time is stored as the text of its naive UTC time
+    (``adapt_datetimefield_value``: ``make_naive`` to the connection's UTC, then ``str``):
+    the time in UTC as ``str`` writes it, less its ``+00:00``. A naive time (made aware in
+    the default zone, with a warning) goes through its field."""
+    if value is None:
+        return None
+    if type(value) is datetime and value.utcoffset() is not None:
+        return str(value.astimezone(UTC))[:-6]
+    return SLOW
+
+
+def aware_datetime(value: Any) -> Any:
+    """PostgreSQL: Django hands psycopg an aware time as it is."""
+    if value is None or type(value) is datetime and value.utcoffset() is not None:
+        return value
+    return SLOW
+
+
+def finite_decimal(value: Any) -> Any:
+    """Both backends hand the driver ``DecimalField.to_python``'s ``Decimal`` as it is: a
+    finite ``Decimal`` itself (``Decimal(d)`` is ``d``), an ``int`` as a ``Decimal``. Not a
+    NaN or an infinity: the field rejects those."""
+    if value is None:
+        return None
+    if type(value) is Decimal:
+        return value if value.is_finite() else SLOW
+    if type(value) is int:
+        return Decimal(value)
+    return SLOW
+
+
+def json_text(encoder: type[json.JSONEncoder] | None) -> Callable[[Any], Any]:
+    """SQLite: a dict or list is stored as ``json.dumps`` text, with the field's encoder
+    (``adapt_json_value``); None as NULL (``JSONField.get_db_prep_save``)."""
+
+    def prepare(value: Any) -> Any:
+        if value is None:
+            return None
+        return json.dumps(value, cls=encoder) if type(value) in (dict, list) else SLOW
+
+    return prepare
+
+
+def jsonb(encoder: type[json.JSONEncoder] | None) -> Callable[[Any], Any]:
+    """PostgreSQL: a dict or list goes to psycopg as ``Jsonb`` with the field's encoder's
+    ``dumps`` (``adapt_json_value``); None as NULL (``JSONField.get_db_prep_save``)."""
+    from django.db.backends.postgresql.operations import get_json_dumps
+    from django.db.backends.postgresql.psycopg_any import Jsonb
+
+    dumps = get_json_dumps(encoder)
+
+    def prepare(value: Any) -> Any:
+        if value is None:
+            return None
+        return Jsonb(value, dumps=dumps) if type(value) in (dict, list) else SLOW
+
+    return prepare
 
 
 PLAIN_TYPES: dict[type[Field], type] = {
