@@ -120,6 +120,17 @@ def test_every_plain_field_of_every_model_stores_its_values_as_they_are(db):
     assert checked > 100  # the check ran over the project's models
 
 
+def test_a_text_enum_member_is_sent_as_the_orm_sends_it(db):
+    """The ORM hands a ``TextChoices`` member to the driver as it is (a ``str``): so do we."""
+    from omnichannel.orders.models import OrderStatus
+
+    field = Order._meta.get_field("status")
+    row = Order(status=OrderStatus.SHIPPED)
+    orm = field.get_db_prep_save(field.pre_save(row, True), connection)
+    [ours] = prepared_values(row, [field], adding=True)
+    assert ours is orm is OrderStatus.SHIPPED
+
+
 def test_every_time_amount_and_json_field_of_every_model_has_a_fast_path(db):
     for _, field in fast_fields():
         assert fast_preparer(field) is not None, field
@@ -204,8 +215,8 @@ def test_a_now_that_is_not_aware_is_left_to_the_field(db):
 
 @pytest.mark.parametrize("adding", [True, False])
 def test_an_order_row_is_prepared_as_the_orm_prepares_it(db, tenant, adding):
-    """Enum members go through their fields; plain values, aware times, amounts, JSON and
-    the ``auto_now`` stamps are made without them, the same."""
+    """Plain values and enum members, aware times, amounts, JSON and the ``auto_now``
+    stamps are made without the fields' calls, the same."""
     from omnichannel.orders.models import OrderStatus
 
     def order() -> Order:

@@ -439,12 +439,13 @@ def prepared_values(row: Model, fields: Sequence[Field], adding: bool) -> list[A
     """The values of ``fields`` of ``row`` as the ORM sends them on insert (``adding``) or
     update: ``pre_save`` first (``auto_now`` timestamps), then ``get_db_prep_save``.
 
-    A field of a plain class holding a value of its plain type (``plain_type``: a ``str``
-    in a text field, an ``int`` in an integer field or foreign key, a ``bool`` in a boolean
-    field) or None passes it through as the ORM would, without the per-field calls (a
-    third of inserting an order, 30 fields). Aware times, amounts and JSON objects are
-    made by ``fast_preparer`` as the field makes them, without its calls (another 40% of
-    an order row); any other value goes through its field."""
+    A field of a plain class holding a value of its plain type (``plain_type``: a ``str``,
+    or a member of a text enum, in a text field, an ``int`` in an integer field or foreign
+    key, a ``bool`` in a boolean field) or None passes it through as the ORM would,
+    without the per-field calls (a third of inserting an order, 30 fields). Aware times,
+    amounts and JSON objects are made by ``fast_preparer`` as the field makes them,
+    without its calls (another 40% of an order row); any other value goes through its
+    field."""
     database = None
     values = []
     now = stamp = None
@@ -452,8 +453,8 @@ def prepared_values(row: Model, fields: Sequence[Field], adding: bool) -> list[A
         plain = plain_type(field)
         if plain is not None:
             value = getattr(row, field.attname)
-            if value is None or type(value) is plain:
-                values.append(value)
+            if value is None or type(value) is plain or plain is str and isinstance(value, str):
+                values.append(value)  # a text field sends a str subclass (an enum) as it is
                 continue
         elif (prepare := fast_preparer(field)) is not None:
             if stamped_now(field, adding):  # pre_save's timezone.now(), one per row
