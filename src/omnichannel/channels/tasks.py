@@ -193,8 +193,6 @@ def pull_catalog_task(connection_id: int, full: bool = True) -> None:
 
 
 # ------------------------------------------------------------------------------ orders
-# NOTE (F1): rebuilt after F1's create of this file overwrote F2's uncommitted version;
-# F2: replace with your own wording where it differs.
 
 
 @db_task()

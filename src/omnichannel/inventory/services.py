@@ -140,8 +140,8 @@ def reserve_in_transaction(
     for line, needed in todo:
         for product_id, units in needed.items():
             levels[(product_id, warehouse.pk)].reserved += units
-            reservation = existing[line.pk].get(product_id) or Reservation(
-                tenant_id=tenant_id, order_line=line, product_id=product_id
+            reservation = existing[line.pk].get(product_id) or sql.built(
+                Reservation, tenant_id=tenant_id, order_line=line, product_id=product_id
             )
             reservation.warehouse = warehouse
             reservation.quantity = units

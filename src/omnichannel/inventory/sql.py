@@ -127,6 +127,45 @@ def loaded(model: type[M], alias: str, attnames: Sequence[str], values: Sequence
     return instance
 
 
+def built(model: type[M], **values: Any) -> M:
+    """A new, unsaved instance as ``model(**values)`` makes it, without ``Model.__init__``'s
+    per-field work (half of building an order's row, ~35 fields, and of each line's).
+
+    Each concrete field takes its value from ``values`` by name (a related instance: its
+    id stored, the instance cached and its database taken, as the descriptor does) or by
+    attname, else its default. As with ``loaded``, only the ``pre_init``/``post_init``
+    signals are skipped, and our models have no receivers for them."""
+    instance = model.__new__(model)
+    state = instance._state = ModelState()
+    attributes = instance.__dict__
+    taken = 0
+    for field, related in new_row_shape(model):
+        if field.name in values:
+            value = values[field.name]
+            taken += 1
+            if related:
+                state.fields_cache[field.name] = value
+                if value is not None:
+                    state.db = state.db or value._state.db  # as the descriptor routes it
+                    value = getattr(value, field.target_field.attname)
+        elif field.attname in values:
+            value = values[field.attname]
+            taken += 1
+        else:
+            value = field.get_default()
+        attributes[field.attname] = value
+    if taken != len(values):
+        known = {name for field, _ in new_row_shape(model) for name in (field.name, field.attname)}
+        raise TypeError(f"{model.__name__}() got unexpected fields: {sorted(set(values) - known)}")
+    return instance
+
+
+@cache
+def new_row_shape(model: type[Model]) -> tuple[tuple[Field, bool], ...]:
+    """``model``'s concrete fields, each with whether it is a foreign key."""
+    return tuple((field, field.is_relation) for field in model._meta.concrete_fields)
+
+
 def for_update() -> str:
     return " FOR UPDATE" if connection.features.has_select_for_update else ""
 

@@ -98,7 +98,8 @@ def emit(
     """
     if not connection.in_atomic_block:
         raise RuntimeError("emit() must run inside the transaction of the change it reports")
-    event = Event(
+    event = sql.built(
+        Event,
         tenant=tenant,
         type=event_type,
         subject_kind=subject_kind,

@@ -207,7 +207,8 @@ LINE_KEY = ("order_id", "external_line_id")
 
 def new_order(connection: Connection, incoming: UnifiedOrder, raw: dict | None) -> Order:
     """The order's row, not inserted yet (``insert_placed`` inserts it)."""
-    return Order(
+    return sql.built(
+        Order,
         tenant=connection.tenant,
         connection=connection,
         channel=incoming.channel,
@@ -235,7 +236,8 @@ def new_lines(order: Order, connection: Connection, incoming: UnifiedOrder) -> l
     """The lines of an inserted order, mapped, not inserted yet."""
     mapped = batch.mapped_lines(connection, batch.line_keys(incoming))
     return [
-        OrderLine(
+        sql.built(
+            OrderLine,
             order=order,
             external_line_id=line.external_line_id,
             channel_sku=line.channel_sku or "",
