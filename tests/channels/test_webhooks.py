@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+from datetime import timedelta
 
 import pytest
+from django.db import connection as database
+from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
 from omnichannel.channels import webhooks
-from omnichannel.channels.models import InboundWebhook
+from omnichannel.channels.models import ChannelApp, Connection, InboundWebhook
 from omnichannel.connectors.shopee.webhooks import push_signature
 from omnichannel.inventory.models import Reservation
 from omnichannel.orders.models import Order, OrderStatus
 from omnichannel.sandbox.shopee import lifecycle
+from omnichannel.tenants.models import Tenant
 
 # Real commits: processing is queued on commit, as in production.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -197,3 +202,148 @@ def test_a_full_claim_asks_for_help_before_it_is_processed(demo_world, shopee_ap
 
     assert helped == [3]  # asked once, before the full claim's rows were processed
     assert Order.objects.count() == 3
+
+
+# --- claims --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def shops(db):
+    """An active and a disabled connection of one app, with no channel behind them: a
+    claim only reads and leases rows."""
+    tenant = Tenant.objects.create(name="claims")
+    app = ChannelApp.objects.create(
+        channel="shopee", name="claims", api_base_url="https://partner.example",
+        credentials={"partner_id": "1", "partner_key": "key"},
+    )  # fmt: skip
+    active, disabled = (
+        Connection.objects.create(
+            tenant=tenant,
+            channel="shopee",
+            app=app,
+            name=name,
+            external_shop_id=name,
+            status=status,
+        )
+        for name, status in (("active", "active"), ("disabled", "disabled"))
+    )
+    return active, disabled
+
+
+def stored(connection: Connection, n: float, **fields: object) -> InboundWebhook:
+    """A stored push of ``connection``, received ``n`` minutes after this time yesterday."""
+    received = timezone.now() - timedelta(days=1) + timedelta(minutes=n)
+    row = InboundWebhook.objects.create(
+        channel="shopee", dedup_key=f"push-{n}", connection=connection, body="{}", **fields
+    )
+    InboundWebhook.objects.filter(pk=row.pk).update(received_at=received)
+    return row
+
+
+def test_a_claim_leases_the_oldest_due_rows_of_active_shops_with_their_connection(shops):
+    active, disabled = shops
+    now = timezone.now()
+    later, earlier = now + timedelta(hours=1), now - timedelta(seconds=1)
+    due = [
+        stored(active, 5),
+        stored(active, 1, state=State.FAILED, attempts=2, next_attempt_at=earlier),
+        stored(active, 3, next_attempt_at=earlier),
+        stored(active, 2),
+    ]
+    stored(active, 0, next_attempt_at=later)  # held back
+    stored(active, 0.5, state=State.FAILED, next_attempt_at=later)  # in its backoff
+    stored(active, 0.7, state=State.FAILED, next_attempt_at=None)  # gave up
+    stored(active, 0.8, state=State.PROCESSED)
+    stored(disabled, 0.9)  # waits for its shop
+
+    first = webhooks.claim(limit=3)
+    second = webhooks.claim(limit=3)
+
+    assert [row.pk for row in first] == [due[1].pk, due[3].pk, due[2].pk]  # oldest first
+    assert [row.pk for row in second] == [due[0].pk]
+    assert webhooks.claim() == []
+    assert first[0].attempts == 2 and first[0].state == State.FAILED and first[0].body == "{}"
+    assert {row.connection for row in first} == {active}
+    assert first[0].connection.app.credentials["partner_key"] == "key"
+    leases = set(InboundWebhook.objects.filter(pk__in=[r.pk for r in first]).values_list(
+        "next_attempt_at", flat=True
+    ))  # fmt: skip
+    assert len(leases) == 1 and leases == {first[0].next_attempt_at}
+    assert leases.pop() > now + webhooks.LEASE - timedelta(seconds=5)
+    assert first[0].next_attempt_at != second[0].next_attempt_at  # a lease per claim
+
+
+def test_concurrent_claimers_never_take_the_same_row(shops):
+    active, _ = shops
+    pushes = {stored(active, n).pk for n in range(120)}
+    taken: list[list[int]] = []
+    start = threading.Barrier(4)
+
+    def claimer() -> None:
+        mine: list[int] = []
+        try:
+            start.wait()
+            while rows := webhooks.claim(limit=7):
+                mine += [row.pk for row in rows]
+        finally:
+            taken.append(mine)
+            database.close()
+
+    threads = [threading.Thread(target=claimer) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    every = [pk for mine in taken for pk in mine]
+    assert len(every) == len(set(every)) == len(pushes) and set(every) == pushes
+
+
+def test_on_postgresql_a_claim_takes_other_rows_while_another_claim_holds_its_own(shops):
+    if database.vendor != "postgresql":
+        pytest.skip("SQLite runs one writer at a time: the second claim waits for the first")
+    active, _ = shops
+    oldest = [stored(active, n).pk for n in range(4)]
+    held = threading.Event()
+    release = threading.Event()
+    first: list[int] = []
+
+    def holding_claim() -> None:
+        try:
+            with transaction.atomic():
+                first.extend(row.pk for row in webhooks.claim(limit=2))
+                held.set()
+                release.wait(10)
+        finally:
+            database.close()
+
+    thread = threading.Thread(target=holding_claim)
+    thread.start()
+    try:
+        assert held.wait(10)
+        second = [row.pk for row in webhooks.claim(limit=2)]
+    finally:
+        release.set()
+        thread.join()
+
+    assert first == oldest[:2] and second == oldest[2:]
+
+
+def test_rows_failing_together_each_keep_their_attempts_and_backoff(shops):
+    active, _ = shops
+    for n in range(25):  # enough for PostgreSQL's one-statement batch
+        stored(active, n, attempts=n % 3 if n < 24 else webhooks.MAX_ATTEMPTS - 1)
+    rows = webhooks.claim(limit=25)
+    before = timezone.now()
+
+    webhooks._fail(rows, "remote_unavailable: down")
+
+    failed = {row.dedup_key: row for row in InboundWebhook.objects.all()}
+    assert len(failed) == 25 and {row.state for row in failed.values()} == {State.FAILED}
+    for n in range(24):
+        row = failed[f"push-{n}"]
+        assert row.attempts == n % 3 + 1 and row.error == "remote_unavailable: down"
+        backoff = webhooks.BACKOFF_BASE * 2 ** (n % 3)
+        assert before + backoff <= row.next_attempt_at <= timezone.now() + backoff
+    gave_up = failed["push-24"]
+    assert gave_up.attempts == webhooks.MAX_ATTEMPTS and gave_up.next_attempt_at is None

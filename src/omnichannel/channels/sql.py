@@ -18,9 +18,15 @@ from django.db import connection
 from django.utils import timezone
 
 from omnichannel.catalog.models import Listing
-from omnichannel.channels.models import Connection, RateBucket, SyncState
+from omnichannel.channels.models import (
+    ChannelApp,
+    Connection,
+    InboundWebhook,
+    RateBucket,
+    SyncState,
+)
 from omnichannel.inventory.models import StockPush
-from omnichannel.inventory.sql import fetch, instances, marks, table
+from omnichannel.inventory.sql import fetch, instances, marks, table, update_rows
 
 
 def seconds_between(earlier: str, later: str) -> str:
@@ -158,3 +164,105 @@ def listings_to_push(
         sql += f" AND id NOT IN ({marks(skip)})"
         params += list(skip)
     return instances(Listing, f"{sql} ORDER BY updated_at, id LIMIT %s", [*params, limit])
+
+
+# A claim reads every field of a push but its headers (kept for the admin, never used).
+CLAIMED_COLUMNS = ("id", "channel", "dedup_key", "connection_id", "body", "state", "attempts",
+                   "error", "received_at")  # fmt: skip
+
+
+def claim_pushes(limit: int, now: datetime, lease: datetime) -> list[InboundWebhook]:
+    """Lease up to ``limit`` due pushes of active connections, oldest first: their
+    ``next_attempt_at`` becomes ``lease``. Returns the rows leased, in no order.
+
+    Due: ``received`` and not held back (no ``next_attempt_at`` or passed), or ``failed``
+    and past its backoff; a leased row is neither. Each kind is read in its index's order
+    and only up to ``limit`` rows (``received`` by ``(state, received_at)``, the few failed
+    ones by ``(state, next_attempt_at)``), so a claim reads what it takes, not the backlog.
+
+    One ``UPDATE … WHERE id IN (the picked ids) … RETURNING``: the rows it returns are the
+    rows it changed, so a concurrent claimer cannot return them too. SQLite runs writers
+    one at a time and the pick and the update are one statement (which must start with
+    ``UPDATE``, how a write takes its turn on the lock file, decision 0010). On PostgreSQL
+    the pick is a materialized ``WITH``, run once (as an ``IN`` subquery its ``LIMIT`` may
+    run again and take more rows), that skips rows another claim holds (``FOR UPDATE …
+    SKIP LOCKED``: two claims at once take different rows instead of the second taking
+    none) and re-checks a row another claim leased meanwhile; the update checks again."""
+    webhook = table(InboundWebhook)
+    postgres = connection.vendor == "postgresql"
+    received, failed = InboundWebhook.State.RECEIVED, InboundWebhook.State.FAILED
+    arm = (
+        f"SELECT push.id, push.received_at FROM {webhook} push JOIN {table(Connection)} shop"
+        " ON shop.id = push.connection_id WHERE push.state = %s AND {due} AND shop.status = %s"
+        " ORDER BY push.received_at, push.id LIMIT %s"
+    ) + (" FOR UPDATE OF push SKIP LOCKED" if postgres else "")
+    # COALESCE, not "IS NULL OR": an OR tempts SQLite into reading every received row
+    # through the other index and sorting them.
+    fresh = arm.format(due="COALESCE(push.next_attempt_at, %s) <= %s")
+    retry = arm.format(due="push.next_attempt_at <= %s")
+    pick = (
+        f"SELECT id FROM (SELECT id, received_at FROM ({fresh}) fresh UNION ALL"
+        f" SELECT id, received_at FROM ({retry}) retry ORDER BY received_at, id LIMIT %s) picked"
+    )
+    at, active = db_time(now), Connection.Status.ACTIVE
+    pick_params = [received, at, at, active, limit, failed, at, active, limit, limit]
+    returning = f" RETURNING {', '.join(CLAIMED_COLUMNS)}"
+    update = f"UPDATE {webhook} SET next_attempt_at = %s WHERE id IN "
+    if postgres:
+        sql = (
+            f"WITH picked AS MATERIALIZED ({pick}) {update}(SELECT id FROM picked)"
+            " AND (state = %s AND COALESCE(next_attempt_at, %s) <= %s"
+            f" OR state = %s AND next_attempt_at <= %s){returning}"
+        )
+        params = [*pick_params, db_time(lease), received, at, at, failed, at]
+    else:
+        sql = f"{update}({pick}){returning}"
+        params = [db_time(lease), *pick_params]
+    return instances(InboundWebhook, sql, params)
+
+
+def connections_with_apps(connection_ids: Collection[int]) -> dict[int, Connection]:
+    """The connections by id, each with its app, as ``select_related("app").in_bulk``
+    gives them (secrets decrypted once per connection and app), in two written-out reads."""
+    if not connection_ids:
+        return {}
+    ids = list(connection_ids)
+    shops = instances(
+        Connection, f"SELECT * FROM {table(Connection)} WHERE id IN ({marks(ids)})", ids
+    )
+    app_ids = list({shop.app_id for shop in shops if shop.app_id is not None})
+    apps = {}
+    if app_ids:
+        sql = f"SELECT * FROM {table(ChannelApp)} WHERE id IN ({marks(app_ids)})"
+        apps = {app.pk: app for app in instances(ChannelApp, sql, app_ids)}
+    for shop in shops:
+        if shop.app_id in apps:
+            shop.app = apps[shop.app_id]
+    return {shop.pk: shop for shop in shops}
+
+
+def finish_pushes(push_ids: Collection[int], state: str, error: str, now: datetime) -> None:
+    """The pushes are done (``state``): no lease, no retry, finished ``now``."""
+    if not push_ids:
+        return
+    ids = list(push_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table(InboundWebhook)} SET state = %s, error = %s, next_attempt_at = NULL,"
+            f" processed_at = %s WHERE id IN ({marks(ids)})",
+            [state, error, db_time(now), *ids],
+        )
+
+
+def fail_pushes(failures: Sequence[tuple[int, int, str, datetime | None]]) -> None:
+    """Each ``(push id, attempts, error, retry at)``: the push failed and is kept ``failed``,
+    due again at its retry time (None: never, it gave up). One batch (``update_rows``)."""
+    update_rows(
+        InboundWebhook,
+        ["state", "attempts", "error", "next_attempt_at"],
+        [
+            (InboundWebhook.State.FAILED.value, attempts, error,
+             None if retry_at is None else db_time(retry_at), push_id)
+            for push_id, attempts, error, retry_at in failures
+        ],
+    )  # fmt: skip
