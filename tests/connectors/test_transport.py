@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import ssl
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from omnichannel.connectors.errors import (
     AuthExpired,
@@ -17,11 +20,15 @@ from omnichannel.connectors.errors import (
 )
 from omnichannel.connectors.memory import MemoryRecorder, TokenBucketLimiter
 from omnichannel.connectors.transport import (
+    MAX_RECORDED_BODY,
+    SECRET_KEYS,
     AccessToken,
     OutboundRequest,
     RetryPolicy,
     Transport,
+    may_name_a_secret,
     parse_retry_after,
+    redact,
 )
 
 NOW = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
@@ -234,6 +241,124 @@ def test_binary_responses_are_recorded_as_a_size_not_the_bytes():
     transport.send(get, family="fulfillment")
 
     assert recorder.calls[0].response_body == "<12 bytes application/pdf>"
+
+
+def recorded_response(response: httpx.Response):
+    """The response body as the call record keeps it."""
+    recorder = MemoryRecorder()
+    transport, _ = make_transport(Script(response), recorder=recorder)
+    transport.send(get, family="orders")
+    return recorder.calls[0].response_body
+
+
+def test_a_secret_nested_deep_in_a_response_is_redacted_and_the_rest_kept():
+    body = {"response": {"shops": [{"id": 1, "auth": [{"Access_Token": "AT", "n": 2}]}]}}
+
+    recorded = recorded_response(httpx.Response(200, json=body))
+
+    assert recorded == {
+        "response": {"shops": [{"id": 1, "auth": [{"Access_Token": "[redacted]", "n": 2}]}]}
+    }
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        rb'{"a": [{"\u0073ign": "HIDDEN"}]}',  # an escaped ASCII letter
+        rb'{"a": {"ACCESS_TO\u212aEN": "HIDDEN"}}',  # an escaped Kelvin sign: lowercases to k
+        '{"a": {"access_to\u212aen": "HIDDEN"}}'.encode(),  # the Kelvin sign itself
+        '{"a": {"Refresh_Token" : "HIDDEN"}}'.encode("utf-16"),  # JSON in UTF-16
+    ],
+)
+def test_a_secret_key_however_it_is_spelled_is_redacted(raw):
+    response = httpx.Response(200, content=raw, headers={"content-type": "application/json"})
+
+    recorded = recorded_response(response)
+
+    assert "HIDDEN" not in repr(recorded) and "[redacted]" in repr(recorded)
+
+
+def test_a_json_body_over_the_bound_is_recorded_as_a_marker_without_its_content():
+    body = b'{"access_token": "AT", "orders": [' + b'"x",' * MAX_RECORDED_BODY + b'"x"]}'
+    response = httpx.Response(200, content=body, headers={"content-type": "application/json"})
+
+    recorded = recorded_response(response)
+
+    assert recorded == f"<{len(body)} bytes application/json: over 64000, not recorded>"
+
+
+def test_a_json_body_at_the_bound_is_recorded_whole():
+    body = b'{"pad": "' + b"x" * (MAX_RECORDED_BODY - 12) + b'"}'
+    assert len(body) == MAX_RECORDED_BODY - 1
+
+    recorded = recorded_response(httpx.Response(200, content=body))
+
+    assert recorded == {"pad": "x" * (MAX_RECORDED_BODY - 12)}
+
+
+def test_redact_returns_its_input_when_nothing_is_secret_and_never_changes_it():
+    clean = {"a": [1, {"b": "c"}], "d": ("e",)}
+    assert redact(clean) is clean
+
+    secret = {"a": [1, {"b": "c", "SIGN": "S"}], "d": {"e": 1}}
+    redacted = redact(secret)
+
+    assert redacted == {"a": [1, {"b": "c", "SIGN": "[redacted]"}], "d": {"e": 1}}
+    assert secret["a"][1]["SIGN"] == "S"  # the input is left as it was
+    assert redacted["d"] is secret["d"]  # only the path to the secret is copied
+
+
+def test_the_text_scan_knows_every_character_that_lowercases_into_a_secret_name():
+    from omnichannel.connectors import transport
+
+    name_characters = set("".join(SECRET_KEYS))
+    spelling = {
+        character
+        for character in map(chr, range(0x110000))
+        if set(character.lower()) <= name_characters
+    }
+    assert spelling == set(transport._NAME_SPELLINGS)
+
+
+@pytest.mark.parametrize(
+    ("text", "may"),
+    [
+        ('{"order": {"design": "sign", "signature_x": 1}}', True),  # a value "sign": walked
+        ('{"order": {"design": "signed", "signature_x": 1}}', False),
+        ('{"SiGn" : 1}', True),
+        (r'{"note": "\\u0073ign"}', True),  # an escaped backslash: walked, harmlessly
+        (r'{"name": "\u00e9l\u00e8ve", "\u00e9": 1}', False),  # escaped non-ASCII letters
+        ('{"name": "\u00e9l\u00e8ve"}', False),
+    ],
+)
+def test_the_text_scan_says_no_only_when_no_key_can_be_secret(text, may):
+    assert may_name_a_secret(text) is may
+
+
+KEYS = st.one_of(
+    st.sampled_from(sorted(SECRET_KEYS)).flatmap(
+        lambda name: st.lists(st.booleans(), min_size=len(name), max_size=len(name)).map(
+            lambda upper: "".join(c.upper() if u else c for c, u in zip(name, upper, strict=True))
+        )
+    ),
+    st.sampled_from(["access_to\u212aen", "sign ", "signs", "id", "design"]),
+    st.text(max_size=8),
+)
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(KEYS, inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(JSON, st.booleans())
+def test_a_recorded_json_body_is_the_body_with_every_secret_redacted(value, ascii_only):
+    body = json.dumps(value, ensure_ascii=ascii_only).encode()
+    response = httpx.Response(200, content=body, headers={"content-type": "application/json"})
+
+    recorded = recorded_response(response)
+
+    assert recorded == redact(json.loads(body))
 
 
 def test_the_token_bucket_makes_callers_wait_once_the_burst_is_spent():

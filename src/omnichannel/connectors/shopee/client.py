@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -58,13 +59,27 @@ def loads(content: bytes) -> Any:
     return json.loads(content, parse_float=Decimal)
 
 
+_parsed: weakref.WeakKeyDictionary[httpx.Response, Any] = weakref.WeakKeyDictionary()
+_UNPARSED = object()
+
+
+def body_of(response: httpx.Response) -> Any:
+    """The response's JSON (``loads``), parsed once: ``interpret`` reads the envelope and
+    ``call`` the payload from the same parse (a 50-order detail answer is ~90 KB). Kept as
+    long as the response is; a body that is not JSON raises ``ValueError`` each time."""
+    body = _parsed.get(response, _UNPARSED)
+    if body is _UNPARSED:
+        body = _parsed[response] = loads(response.content)
+    return body
+
+
 def interpret(response: httpx.Response) -> Outcome:
     """Shopee's envelope: ``error`` non-empty means failure, whatever the HTTP status."""
     content_type = response.headers.get("content-type", "")
     if "json" not in content_type and response.content[:1] != b"{":
         return http_outcome(response)
     try:
-        body = loads(response.content)
+        body = body_of(response)
     except ValueError:
         return http_outcome(response)
     if not isinstance(body, dict):
@@ -189,7 +204,7 @@ class ShopeeClient:
             public=public,
             safe_to_retry=safe_to_retry,
         )
-        payload = loads(response.content) if response.content else {}
+        payload = body_of(response) if response.content else {}
         inner = payload.get("response")
         return inner if isinstance(inner, dict) else payload
 

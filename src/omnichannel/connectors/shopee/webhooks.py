@@ -12,7 +12,6 @@ import json
 from collections.abc import Mapping
 
 from omnichannel.connectors.shopee import mapping, schemas, vocab
-from omnichannel.connectors.shopee.client import loads
 from omnichannel.unified.events import WebhookEvent, WebhookKind
 
 KINDS: dict[int, WebhookKind] = {
@@ -42,8 +41,13 @@ def verify(partner_key: str, url: str, headers: Mapping[str, str], body: bytes) 
 
 def parse(body: bytes) -> list[WebhookEvent]:
     """One event per push. The dedup key is the body's hash: Shopee has no delivery id,
-    and a re-delivery of the same push carries the same bytes."""
-    message = schemas.PushMessage.model_validate(loads(body))
+    and a re-delivery of the same push carries the same bytes.
+
+    Parsed once, as plain JSON: the event keeps the push as received (floats stay floats),
+    and what is read from it (code, shop, order, status, times) has no decimals. Intake
+    parses every push, and processing each stored one again."""
+    raw = loads_plain(body)
+    message = schemas.PushMessage.model_validate(raw)
     data = message.data
     order_sn = data.get("ordersn") or data.get("order_sn")
     return [
@@ -56,7 +60,7 @@ def parse(body: bytes) -> list[WebhookEvent]:
             order_ids=[str(order_sn)] if order_sn else [],
             status=data.get("status"),
             occurred_at=mapping.from_timestamp(data.get("update_time") or message.timestamp),
-            raw=loads_plain(body),
+            raw=raw,
         )
     ]
 
