@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
+from pydantic import ModelWrapValidatorHandler, ValidationInfo, model_validator
 
 from omnichannel.api.answers import rendered
 from omnichannel.api.auth import scope
@@ -24,14 +25,31 @@ from omnichannel.unified import orders as unified
 router = Router(tags=["orders"])
 
 
-class LineIn(Schema):
+class BodyIn(Schema):
+    """A request body: JSON, so a dict, validated as it is.
+
+    Ninja's Schema wraps any input in a DjangoGetter (for ORM objects and resolvers),
+    and pydantic then reads each field through its ``__getattr__``: for a dict that is
+    the same answer at about twice the cost."""
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _run_root_validator(
+        cls, values: object, handler: ModelWrapValidatorHandler, info: ValidationInfo
+    ) -> object:
+        if isinstance(values, dict):
+            return handler(values)
+        return super()._run_root_validator(values, handler, info)
+
+
+class LineIn(BodyIn):
     sku: str = Field(min_length=1, examples=["TEE-RED-M"])
     quantity: int = Field(ge=1, le=100_000, examples=[2])
     unit_price: Decimal = Field(Decimal("0"), ge=0, max_digits=14, decimal_places=2)
     name: str = ""
 
 
-class OrderIn(Schema):
+class OrderIn(BodyIn):
     connection_id: int = Field(description="A POS or manual connection")
     external_id: str = Field("", max_length=100, description="Your order id; generated if empty")
     type: unified.OrderType = unified.OrderType.MANUAL
