@@ -95,7 +95,9 @@ def ingest_batch(
 
     One transaction for the whole batch: its orders are read (and locked) in one
     statement, what they would read alike is read once (``orders.batch``, which also
-    locks the stock levels they may touch), the listings they touched are recomputed once
+    locks the stock levels they may touch), the new ones are inserted together
+    (``insert_placed``), their levels, reservations and placed rows written together
+    (``written_once``, ``batch.write_placed``), the listings they touched recomputed once
     and their events written together, at the end. On PostgreSQL that keeps the lock
     order of every other writer: orders, then stock levels, then listings, then the
     tenant's event numbers.
