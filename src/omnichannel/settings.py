@@ -107,15 +107,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     # Parameters travel apart from the statement (psycopg's server-side binding): no
     # quoting of every value into the text on our side, and a statement a connection runs
-    # again is prepared once (parse and analysis saved). Plans stay custom, made for each
-    # execution's values: a generic plan chosen for a 500-row batch's IN lists halved
-    # batch throughput. OMNI_PG_PREPARE=0 turns preparing off (a pooler in transaction mode
-    # cannot keep prepared statements); parameters stay bound server-side.
+    # again is prepared (parse and analysis saved, and once PostgreSQL finds a generic plan
+    # no dearer, planning too). A batch's statement of many parameters is not prepared, so
+    # it is planned for its values (omnichannel/postgres/base.py). OMNI_PG_PREPARE=0 turns
+    # preparing off (a pooler in transaction mode cannot keep prepared statements);
+    # parameters stay bound server-side.
+    DATABASES["default"]["ENGINE"] = "omnichannel.postgres"
     prepare = env_bool("OMNI_PG_PREPARE", True)
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         server_side_binding=True,
         prepare_threshold=2 if prepare else None,
-        options="-c plan_cache_mode=force_custom_plan",
     )
     # One test database per process on a server too: two runs on one machine (a developer's
     # and CI's) would otherwise drop each other's ``test_<name>`` mid-run.

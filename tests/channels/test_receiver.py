@@ -81,24 +81,3 @@ def test_the_same_push_delivered_concurrently_is_stored_once(demo_world, shopee_
     assert {answer.status_code for answer in answers} == {200}
     assert sum(answer.json()["stored"] for answer in answers) == 1
     assert InboundWebhook.objects.count() == 1
-
-
-@pytest.mark.skipif(database.vendor != "postgresql", reason="PostgreSQL plan caching")
-def test_pushes_run_on_generic_plans_and_other_requests_on_the_settings_ones(
-    demo_world, shopee_app
-):
-    def plan_cache_mode() -> str:
-        with database.cursor() as cursor:
-            cursor.execute("SHOW plan_cache_mode")
-            return cursor.fetchone()[0]
-
-    deliver(shopee_app, push_body(demo_world.sandbox.shop_id, "2401010000006"))
-    assert plan_cache_mode() == "auto"
-    deliver(shopee_app, push_body(demo_world.sandbox.shop_id, "2401010000007"))
-    assert plan_cache_mode() == "auto"
-
-    with httpx.Client(transport=httpx.WSGITransport(app=application)) as client:
-        client.get("http://testserver/api/v1/health")
-
-    assert plan_cache_mode() == "force_custom_plan"
-    assert InboundWebhook.objects.count() == 2

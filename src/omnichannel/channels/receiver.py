@@ -12,11 +12,6 @@ more than storing the push. So the WSGI application sends push paths here:
   That is safe here: the receiver runs single statements in autocommit, never holding a
   transaction or lock between requests. Other requests keep theirs as ``CONN_MAX_AGE``
   says.
-- on PostgreSQL the push INSERT runs on a generic plan: the connection's
-  ``plan_cache_mode=force_custom_plan`` (settings.py, for batch IN lists) would plan the
-  same one-row INSERT again for every push, a third of the database's CPU per push
-  (314-337 -> 229-242 us). A thread's connection is switched to ``auto`` when it takes a
-  push and back (``RESET``) before it serves any other request, so only pushes see it.
 """
 
 from __future__ import annotations
@@ -47,7 +42,6 @@ def with_push_receiver(site: WsgiApp) -> WsgiApp:
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if PUSH_PATH.fullmatch(environ.get("PATH_INFO", "")) is None:
-            _plans_for_site()
             return site(environ, start_response)
         _drop_broken_connection()
         response = logged(WSGIRequest(environ))
@@ -63,7 +57,6 @@ def _respond(request: HttpRequest) -> HttpResponse:
     match = PUSH_PATH.fullmatch(request.path_info)
     assert match is not None
     try:
-        _plans_for_pushes()
         return receive_push(request, match["channel"], int(match["app_id"]))
     except SuspiciousOperation as exc:  # e.g. a Host header not in ALLOWED_HOSTS
         return _error(400, "bad_request", str(exc))
@@ -89,32 +82,3 @@ def _drop_broken_connection() -> None:
             database.errors_occurred = False
         else:
             database.close()
-
-
-def _plans_for_pushes() -> None:
-    """Let the thread's PostgreSQL connection use generic plans (see the module's notes);
-    one ``SET`` per connection, not per push. Left alone inside a transaction (tests)."""
-    if database.vendor != "postgresql" or database.in_atomic_block:
-        return
-    database.ensure_connection()
-    raw = database.connection
-    if getattr(database, "push_plans_on", None) is raw:
-        return
-    with database.cursor() as cursor:
-        cursor.execute("SET plan_cache_mode = auto")
-    database.push_plans_on = raw
-
-
-def _plans_for_site() -> None:
-    """Back to the connection's own ``plan_cache_mode`` before a request other than a push."""
-    raw = getattr(database, "push_plans_on", None)
-    if raw is None:
-        return
-    database.push_plans_on = None
-    if database.connection is not raw or database.in_atomic_block:
-        return  # a new connection starts with the settings' options
-    try:
-        with database.cursor() as cursor:
-            cursor.execute("RESET plan_cache_mode")
-    except Exception:
-        database.close()  # the next query reconnects, with the settings' options

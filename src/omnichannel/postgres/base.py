@@ -1,0 +1,43 @@
+"""Django's PostgreSQL backend, with a statement of many parameters never prepared.
+
+A statement a connection runs again is prepared (settings.py), and PostgreSQL's default
+``plan_cache_mode=auto`` then moves it to a generic plan once that looks no dearer than
+the custom ones. For a statement with a few parameters (one order, one movement) that
+saves planning on every request. For a batch's ``IN`` list of hundreds of parameters it
+is a trap: the generic plan, made without the values, can scan a whole table (the ledger's
+idempotency lookup for 500 movements took 290 ms instead of 6). Those statements are run
+unprepared here, so PostgreSQL plans each one with its values; they are rare (one per
+batch) and their planning is small next to their work.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.backends.postgresql import base
+
+MANY_PARAMETERS = 64
+"""Above this, a statement is a batch's: run unprepared, planned for its values. The
+widest single-row ``INSERT`` (an order) stays below it."""
+
+
+class Cursor(base.ServerBindingCursor):
+    def execute(  # type: ignore[override]
+        self,
+        query: Any,
+        params: Any = None,
+        *,
+        prepare: bool | None = None,
+        binary: bool | None = None,
+    ) -> Any:
+        if prepare is None and params is not None and len(params) > MANY_PARAMETERS:
+            prepare = False
+        return super().execute(query, params, prepare=prepare, binary=binary)
+
+
+class DatabaseWrapper(base.DatabaseWrapper):
+    def get_connection_params(self) -> dict[str, Any]:
+        params = super().get_connection_params()
+        if params["cursor_factory"] is base.ServerBindingCursor:
+            params["cursor_factory"] = Cursor
+        return params
