@@ -116,3 +116,10 @@ def test_a_write_outside_a_transaction_takes_its_turn_and_gives_it_back() -> Non
     writer.join(timeout=10)
     assert written == ["autocommit"]
     assert lock_is_free()
+
+
+@pytest.mark.parametrize("run", ["first", "again, from the cache"])
+def test_placeholders_and_literal_percents_mean_what_they_mean_in_django(run):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT %s || '%%', %s LIKE 'a%%'", ["5", "abc"])
+        assert cursor.fetchone() == ("5%", 1)

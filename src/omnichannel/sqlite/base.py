@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import os
 from collections.abc import Iterator
 from typing import Any
@@ -49,6 +50,18 @@ class WriteTurnCursor(base.SQLiteCursorWrapper):
     def executemany(self, query: str, param_list: Any) -> Any:
         with self.database.write_turn_for(query):
             return super().executemany(query, param_list)
+
+    def convert_query(self, query: str, *, param_names: Any = None) -> str:
+        """Django rewrites ``%s`` to ``?`` with a regular expression on every execution;
+        the same few hundred statements run all day, so each is rewritten once."""
+        if param_names is None:
+            return qmark_style(query)
+        return super().convert_query(query, param_names=param_names)
+
+
+@functools.lru_cache(maxsize=4096)
+def qmark_style(query: str) -> str:
+    return base.FORMAT_QMARK_REGEX.sub("?", query).replace("%%", "%")
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
