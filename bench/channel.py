@@ -11,7 +11,7 @@
 2. Processing: a backlog of stored pushes, one per sandbox order, drained by the real Huey
    consumer (``run_huey -w N -k process``): claims, detail batches of 50 over HTTP from
    the Shopee sandbox, ingest (routing, reservation, listing recompute, events), the stock
-   drains it triggers. For 1 and N workers.
+   drains it triggers. For 1, 2 and 4 workers (``BENCH_WORKERS``).
 3. and 4. Stock propagation latency and marketplace calls per drain: ``channel_stock.py``.
 
 Besides wall-clock rates (distorted when other work shares the cores), each figure comes
@@ -36,10 +36,12 @@ sys.path.insert(0, os.path.dirname(__file__))
 from common import median, percentile, rate, setup_django  # noqa: E402
 
 PUSHES = int(os.environ.get("BENCH_PUSHES", "3000"))
-ORDERS = int(os.environ.get("BENCH_CHANNEL_ORDERS", "600"))
+# A backlog of 3,000: at 600 orders the run lasts about a second, and the consumer's start
+# (its first poll, the first claim) weighs on the rate as much as the work does.
+ORDERS = int(os.environ.get("BENCH_CHANNEL_ORDERS", "3000"))
 SENDERS = int(os.environ.get("BENCH_SENDERS", "16"))
 WEB = [tuple(map(int, c.split("x"))) for c in os.environ.get("BENCH_WEB", "2x4,2x1").split(",")]
-WORKERS = [int(n) for n in os.environ.get("BENCH_WORKERS", "1,4").split(",")]
+WORKERS = [int(n) for n in os.environ.get("BENCH_WORKERS", "1,2,4").split(",")]
 PARTS = os.environ.get("BENCH_PARTS", "intake,processing,stock").split(",")
 SKUS = 20
 RATES = {"orders": 1000.0, "stock": 1000.0}
