@@ -16,11 +16,11 @@ from .factories import link
 # Auth, connection, order, lines mapped (one statement, which also tells bundles apart) and
 # inserted, routing (candidates; a lone candidate's stock is checked by the reservation),
 # the reservation (level lock, insert, level update), the recompute (listings; components,
-# levels and policies; update; POS/manual listings settled in sync), the order's update,
-# its event (number, which also tells whether any webhook subscription may want it, and
-# row), and the transaction itself. An order with a bundle reads its components; a tenant
-# with subscriptions reads them.
-ORDER_BUDGET = 19
+# levels and policies; one update, which also shows POS/manual listings' targets), the
+# order's update, its event (number, which also tells whether any webhook subscription may
+# want it, and row), and the transaction itself. An order with a bundle reads its
+# components; a tenant with subscriptions reads them.
+ORDER_BUDGET = 18
 
 
 @pytest.fixture

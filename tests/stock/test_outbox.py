@@ -171,6 +171,39 @@ def test_force_repush_marks_in_sync_listings_pending(
     assert fresh(on_shop).push_state == "pending"
 
 
+def test_force_repush_leaves_a_pos_listing_in_sync_with_nothing_to_push(
+    tenant, move, warehouse, product, listing
+):
+    w1, shirt = warehouse(), product("SHIRT")
+    till = Connection.objects.create(
+        tenant=tenant, channel="pos", name="Till", external_shop_id="t"
+    )
+    on_till = listing(till, shirt)
+    move("inbound", w1, shirt, 4)
+
+    assert outbox.force_repush(tenant.pk, Q(product=shirt)) == 1
+
+    on_till = fresh(on_till)
+    assert (on_till.target_qty, on_till.last_pushed_qty, on_till.push_state) == (4, 4, "in_sync")
+
+
+def test_a_pos_listing_is_settled_by_the_recomputes_own_update(
+    tenant, move, warehouse, product, shop, listing
+):
+    """No statement of its own for the till's listing: one update writes every target."""
+    w1, shirt = warehouse(), product("SHIRT")
+    till = Connection.objects.create(
+        tenant=tenant, channel="pos", name="Till", external_shop_id="t"
+    )
+    listing(till, shirt), listing(shop(), shirt)
+
+    with CaptureQueriesContext(db_connection) as captured:
+        move("inbound", w1, shirt, 3)
+
+    listing_updates = [q["sql"] for q in captured if 'UPDATE "catalog_listing"' in q["sql"]]
+    assert len(listing_updates) == 1, listing_updates
+
+
 def test_recompute_needs_the_same_queries_for_5_or_50_listings(
     tenant, move, warehouse, product, shop, listing
 ):

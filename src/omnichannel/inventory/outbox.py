@@ -22,7 +22,7 @@ from django.utils import timezone
 from omnichannel.catalog.models import Listing
 from omnichannel.channels.models import Connection
 from omnichannel.inventory.models import StockPush
-from omnichannel.inventory.targets import recompute
+from omnichannel.inventory.targets import listings_pending, recompute
 
 PushState = Listing.PushState
 
@@ -73,16 +73,23 @@ def record_push_result(push: StockPush, state: str, answer: dict | None = None) 
 
 def force_repush(tenant_id: int, listing_filter: Q) -> int:
     """Recompute the matching listings, then mark every one with a target pending even if
-    the channel should already show it: the admin's "recompute and re-push"."""
+    the channel should already show it: the admin's "recompute and re-push". Their shops
+    are told at once (``listings_pending``): channels' drains are queued, and POS and
+    manual shops, with nothing to push to, show the targets again."""
     with transaction.atomic():
         recompute(tenant_id, listing_filter)
-        return Listing.objects.filter(
+        marked = Listing.objects.filter(
             listing_filter, tenant_id=tenant_id, target_qty__isnull=False
-        ).update(
+        )
+        count = marked.update(
             push_state=PushState.PENDING,
             push_version=F("push_version") + 1,
             updated_at=timezone.now(),
         )
+        connection_ids = set(marked.values_list("connection_id", flat=True))
+        if connection_ids:
+            listings_pending.send(sender=Listing, connection_ids=connection_ids)
+        return count
 
 
 class ReportedStock(Protocol):

@@ -22,6 +22,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from omnichannel.catalog.models import BundleComponent, Listing
+from omnichannel.channels.models import DIRECT_CHANNELS
 from omnichannel.inventory import sql
 from omnichannel.inventory.availability import (
     Availability,
@@ -227,22 +228,31 @@ def apply_targets(
 ) -> list[Listing]:
     """Store new targets; a listing whose target moved away from what was last pushed
     becomes pending with its version bumped. Returns the listings that changed.
-    ``channels`` (connection id → channel, when known) goes out with ``listings_pending``."""
+
+    ``channels`` (connection id → channel, when known) goes out with ``listings_pending``.
+    With it, a POS or manual shop's listing shows its new target at once (its till or app
+    reads our stock through the API; there is no channel to push to), in the same update."""
     changed = []
+    shown_at_once = {c for c, channel in (channels or {}).items() if channel in DIRECT_CHANNELS}
     for listing in listings:
         target = targets[listing.pk]
         if target == listing.target_qty:
             continue
         listing.target_qty = target
         listing.push_version += 1
+        if target is not None and listing.connection_id in shown_at_once:
+            listing.last_pushed_qty = target
         in_sync = target is None or target == listing.last_pushed_qty
         listing.push_state = Listing.PushState.IN_SYNC if in_sync else Listing.PushState.PENDING
         changed.append(listing)
     now = timezone.now()
     sql.update_rows(
         Listing,
-        ("target_qty", "push_state", "push_version", "updated_at"),
-        ((x.target_qty, x.push_state, x.push_version, now, x.pk) for x in changed),
+        ("target_qty", "last_pushed_qty", "push_state", "push_version", "updated_at"),
+        (
+            (x.target_qty, x.last_pushed_qty, x.push_state, x.push_version, now, x.pk)
+            for x in changed
+        ),
     )
     pending = {x.connection_id for x in changed if x.push_state == Listing.PushState.PENDING}
     if pending:
