@@ -33,7 +33,7 @@ from urllib.parse import urlparse
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from common import median, percentile, rate, setup_django  # noqa: E402
+from common import analyze, median, percentile, rate, setup_django  # noqa: E402
 
 PUSHES = int(os.environ.get("BENCH_PUSHES", "3000"))
 # A backlog of 3,000: at 600 orders the run lasts about a second, and the consumer's start
@@ -200,6 +200,7 @@ def intake_over_http(app, workers: int, threads: int) -> None:  # noqa: ANN001
         send(web.url, path, [signed_push(app, f"WARM-{n}", web.url) for n in range(200)], [])
         pushes = [signed_push(app, f"HTTP-{n}", web.url) for n in range(PUSHES)]
         stored_before = InboundWebhook.objects.count()
+        analyze()
         latencies: list[float] = []
         senders = [
             threading.Thread(target=send, args=(web.url, path, pushes[i::SENDERS], latencies))
@@ -255,6 +256,7 @@ def process_backlog(order_sns: list[str], workers: int) -> None:
     from omnichannel.orders.models import Order
 
     HUEY.flush()  # the intake's queued runs; the run below is the one measured
+    analyze()
     with services.worker(workers, "process", max_delay=0.5) as consumer:
         time.sleep(4)  # Django set up in every worker
         meter = services.CpuMeter(lambda: consumer.pids() + services.database_backends())

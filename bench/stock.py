@@ -24,7 +24,14 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from common import against_server, median, percentile, server_shape, setup_django  # noqa: E402
+from common import (  # noqa: E402
+    against_server,
+    analyze,
+    median,
+    percentile,
+    server_shape,
+    setup_django,
+)
 
 SKUS = 40
 SINGLES = int(os.environ.get("BENCH_SINGLE_MOVEMENTS", "300"))
@@ -90,6 +97,7 @@ def throughput(http, token: str, products: list, batch: int, total: int) -> tupl
 
     for _ in range(WARM_UP if batch == 1 else 1):  # imports, caches, statement parsing
         post()
+    analyze()
     started, cpu = time.perf_counter(), time.process_time()
     requests = total // batch
     for _ in range(requests):
@@ -105,6 +113,7 @@ def recompute_cost(tenant, listings_per_sku: int, rounds: int = 20) -> float:  #
     from omnichannel.inventory.targets import recompute_products
 
     [product] = catalog(tenant, listings_per_sku, skus=1)
+    analyze()
     timings = []
     for _ in range(rounds):
         started = time.perf_counter()

@@ -8,6 +8,9 @@ is a trap: the generic plan, made without the values, can scan a whole table (th
 idempotency lookup for 500 movements took 290 ms instead of 6). Those statements are run
 unprepared here, so PostgreSQL plans each one with its values; they are rare (one per
 batch) and their planning is small next to their work.
+
+A generic plan is only as good as the statistics it was made from: on a table filled
+seconds ago it can be poor until autovacuum's ``ANALYZE`` re-plans it (decision 0013).
 """
 
 from __future__ import annotations
