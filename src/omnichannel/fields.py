@@ -65,10 +65,20 @@ class EncryptedTextField(EncryptedJSONField):
         return None if value in (None, "") else encrypt(str(value))
 
 
+def tenant_key(*, db_index: bool = True) -> models.ForeignKey:
+    """The tenant of a tenant-owned row. ``db_index=False`` where an index or unique
+    constraint of the model already starts with the tenant: a second index on the column
+    is written on every insert for nothing, and a plan made on stale statistics may pick
+    it to walk all the tenant's rows (decision 0013)."""
+    return models.ForeignKey(
+        "tenants.Tenant", on_delete=models.PROTECT, related_name="+", db_index=db_index
+    )
+
+
 class TenantOwned(models.Model):
     """Base of every tenant-owned row: the tenant is explicit, never implied."""
 
-    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.PROTECT, related_name="+")
+    tenant = tenant_key()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

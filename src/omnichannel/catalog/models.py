@@ -71,8 +71,8 @@ class Listing(TenantOwned):
         PENDING = "pending"
         ERROR = "error"
 
-    connection = models.ForeignKey(
-        "channels.Connection", on_delete=models.PROTECT, related_name="listings"
+    connection = models.ForeignKey(  # unique_listing_per_connection starts with it
+        "channels.Connection", on_delete=models.PROTECT, related_name="listings", db_index=False
     )
     product = models.ForeignKey(
         Product,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from omnichannel.fields import TenantOwned
+from omnichannel.fields import TenantOwned, tenant_key
 
 
 class Warehouse(TenantOwned):
@@ -28,7 +28,9 @@ class Warehouse(TenantOwned):
 class StockLevel(TenantOwned):
     """The current picture of one SKU in one warehouse; the ledger is its history."""
 
-    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="levels")
+    warehouse = models.ForeignKey(  # unique_level_per_sku starts with it
+        Warehouse, on_delete=models.PROTECT, related_name="levels", db_index=False
+    )
     product = models.ForeignKey("catalog.Product", on_delete=models.PROTECT, related_name="levels")
     on_hand = models.IntegerField(default=0)
     reserved = models.IntegerField(default=0)
@@ -57,6 +59,7 @@ class StockMovement(TenantOwned):
         TRANSFER = "transfer"
         ADJUSTMENT = "adjustment"
 
+    tenant = tenant_key(db_index=False)  # unique_movement_id_per_tenant starts with it
     movement_id = models.CharField(max_length=100, help_text="The sender's id")
     type = models.CharField(max_length=16, choices=Type.choices)
     warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="movements")
@@ -92,8 +95,8 @@ class Reservation(TenantOwned):
         RELEASED = "released"
         CONSUMED = "consumed"
 
-    order_line = models.ForeignKey(
-        "orders.OrderLine", on_delete=models.PROTECT, related_name="reservations"
+    order_line = models.ForeignKey(  # unique_reservation_per_line_and_sku starts with it
+        "orders.OrderLine", on_delete=models.PROTECT, related_name="reservations", db_index=False
     )
     warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="reservations")
     product = models.ForeignKey(

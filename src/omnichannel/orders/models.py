@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from omnichannel.fields import TenantOwned
+from omnichannel.fields import TenantOwned, tenant_key
 
 
 class OrderStatus(models.TextChoices):
@@ -47,8 +47,9 @@ class Order(TenantOwned):
         PAYMENT = "payment"
         MANUAL = "manual"
 
-    connection = models.ForeignKey(
-        "channels.Connection", on_delete=models.PROTECT, related_name="orders"
+    tenant = tenant_key(db_index=False)  # the (tenant, status, placed_at) index starts with it
+    connection = models.ForeignKey(  # unique_order_per_connection starts with it
+        "channels.Connection", on_delete=models.PROTECT, related_name="orders", db_index=False
     )
     channel = models.CharField(max_length=20, db_index=True)
     external_id = models.CharField(max_length=100)
@@ -108,7 +109,9 @@ class Order(TenantOwned):
 
 
 class OrderLine(models.Model):
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    order = models.ForeignKey(  # unique_line_per_order starts with it
+        Order, on_delete=models.CASCADE, related_name="lines", db_index=False
+    )
     external_line_id = models.CharField(max_length=100)
     channel_sku = models.CharField(max_length=100, blank=True)
     product = models.ForeignKey(
