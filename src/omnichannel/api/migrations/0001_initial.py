@@ -5,50 +5,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("tenants", "0001_initial"),
+        ('tenants', '0001_initial'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="IdempotencyRecord",
+            name='IdempotencyRecord',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("key", models.CharField(max_length=200)),
-                ("method", models.CharField(max_length=8)),
-                ("path", models.CharField(max_length=500)),
-                ("body_hash", models.CharField(max_length=64)),
-                (
-                    "status_code",
-                    models.PositiveSmallIntegerField(
-                        blank=True, help_text="Empty while in progress", null=True
-                    ),
-                ),
-                ("response_body", models.BinaryField(blank=True, null=True)),
-                ("content_type", models.CharField(blank=True, max_length=100)),
-                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
-                (
-                    "client",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="tenants.apiclient",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('key', models.CharField(max_length=200)),
+                ('method', models.CharField(max_length=8)),
+                ('path', models.CharField(max_length=500)),
+                ('body_hash', models.CharField(max_length=64)),
+                ('status_code', models.PositiveSmallIntegerField(blank=True, help_text='Empty while in progress', null=True)),
+                ('response_body', models.BinaryField(blank=True, null=True)),
+                ('content_type', models.CharField(blank=True, max_length=100)),
+                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
+                ('client', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenants.apiclient')),
             ],
             options={
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("client", "key"), name="unique_idempotency_key_per_client"
-                    )
-                ],
+                'constraints': [models.UniqueConstraint(fields=('client', 'key'), name='unique_idempotency_key_per_client')],
             },
         ),
     ]

@@ -5,201 +5,99 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("channels", "0001_initial"),
-        ("tenants", "0001_initial"),
+        ('channels', '0001_initial'),
+        ('tenants', '0001_initial'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="Product",
+            name='Product',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                ("sku", models.CharField(max_length=100)),
-                ("name", models.CharField(max_length=300)),
-                ("description", models.TextField(blank=True)),
-                ("brand", models.CharField(blank=True, max_length=100)),
-                ("category", models.CharField(blank=True, max_length=200)),
-                ("attributes", models.JSONField(blank=True, default=dict)),
-                ("weight_g", models.PositiveIntegerField(blank=True, null=True)),
-                ("length_mm", models.PositiveIntegerField(blank=True, null=True)),
-                ("width_mm", models.PositiveIntegerField(blank=True, null=True)),
-                ("height_mm", models.PositiveIntegerField(blank=True, null=True)),
-                (
-                    "price",
-                    models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True),
-                ),
-                ("currency", models.CharField(blank=True, max_length=3)),
-                ("barcode", models.CharField(blank=True, max_length=64)),
-                ("images", models.JSONField(blank=True, default=list)),
-                ("active", models.BooleanField(default=True)),
-                (
-                    "tenant",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="tenants.tenant",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('sku', models.CharField(max_length=100)),
+                ('name', models.CharField(max_length=300)),
+                ('description', models.TextField(blank=True)),
+                ('brand', models.CharField(blank=True, max_length=100)),
+                ('category', models.CharField(blank=True, max_length=200)),
+                ('attributes', models.JSONField(blank=True, default=dict)),
+                ('weight_g', models.PositiveIntegerField(blank=True, null=True)),
+                ('length_mm', models.PositiveIntegerField(blank=True, null=True)),
+                ('width_mm', models.PositiveIntegerField(blank=True, null=True)),
+                ('height_mm', models.PositiveIntegerField(blank=True, null=True)),
+                ('price', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True)),
+                ('currency', models.CharField(blank=True, max_length=3)),
+                ('barcode', models.CharField(blank=True, max_length=64)),
+                ('images', models.JSONField(blank=True, default=list)),
+                ('active', models.BooleanField(default=True)),
+                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenants.tenant')),
             ],
         ),
         migrations.CreateModel(
-            name="Listing",
+            name='Listing',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                ("external_item_id", models.CharField(max_length=100)),
-                ("external_variant_id", models.CharField(blank=True, default="", max_length=100)),
-                ("channel_sku", models.CharField(blank=True, max_length=100)),
-                ("name", models.CharField(blank=True, max_length=300)),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("active", "Active"),
-                            ("inactive", "Inactive"),
-                            ("banned", "Banned"),
-                            ("deleted", "Deleted"),
-                        ],
-                        default="active",
-                        max_length=16,
-                    ),
-                ),
-                ("channel_category_id", models.CharField(blank=True, max_length=100)),
-                ("channel_attributes", models.JSONField(blank=True, default=dict)),
-                (
-                    "price",
-                    models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True),
-                ),
-                ("target_qty", models.IntegerField(blank=True, null=True)),
-                ("last_pushed_qty", models.IntegerField(blank=True, null=True)),
-                ("last_pushed_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "push_state",
-                    models.CharField(
-                        choices=[
-                            ("in_sync", "In Sync"),
-                            ("pending", "Pending"),
-                            ("error", "Error"),
-                        ],
-                        db_index=True,
-                        default="in_sync",
-                        max_length=16,
-                    ),
-                ),
-                ("push_version", models.PositiveBigIntegerField(default=0)),
-                ("channel_data", models.JSONField(blank=True, default=dict)),
-                (
-                    "connection",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="listings",
-                        to="channels.connection",
-                    ),
-                ),
-                (
-                    "tenant",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="tenants.tenant",
-                    ),
-                ),
-                (
-                    "product",
-                    models.ForeignKey(
-                        blank=True,
-                        help_text="Empty while the channel item is not mapped to a master SKU",
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="listings",
-                        to="catalog.product",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('external_item_id', models.CharField(max_length=100)),
+                ('external_variant_id', models.CharField(blank=True, default='', max_length=100)),
+                ('channel_sku', models.CharField(blank=True, max_length=100)),
+                ('name', models.CharField(blank=True, max_length=300)),
+                ('status', models.CharField(choices=[('active', 'Active'), ('inactive', 'Inactive'), ('banned', 'Banned'), ('deleted', 'Deleted')], default='active', max_length=16)),
+                ('channel_category_id', models.CharField(blank=True, max_length=100)),
+                ('channel_attributes', models.JSONField(blank=True, default=dict)),
+                ('price', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True)),
+                ('target_qty', models.IntegerField(blank=True, null=True)),
+                ('last_pushed_qty', models.IntegerField(blank=True, null=True)),
+                ('last_pushed_at', models.DateTimeField(blank=True, null=True)),
+                ('push_state', models.CharField(choices=[('in_sync', 'In Sync'), ('pending', 'Pending'), ('error', 'Error')], db_index=True, default='in_sync', max_length=16)),
+                ('push_version', models.PositiveBigIntegerField(default=0)),
+                ('channel_data', models.JSONField(blank=True, default=dict)),
+                ('connection', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='listings', to='channels.connection')),
+                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenants.tenant')),
+                ('product', models.ForeignKey(blank=True, help_text='Empty while the channel item is not mapped to a master SKU', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='listings', to='catalog.product')),
             ],
         ),
         migrations.CreateModel(
-            name="BundleComponent",
+            name='BundleComponent',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("quantity", models.PositiveIntegerField(default=1)),
-                (
-                    "bundle",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="components",
-                        to="catalog.product",
-                    ),
-                ),
-                (
-                    "component",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="in_bundles",
-                        to="catalog.product",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('quantity', models.PositiveIntegerField(default=1)),
+                ('bundle', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='components', to='catalog.product')),
+                ('component', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='in_bundles', to='catalog.product')),
             ],
         ),
         migrations.AddIndex(
-            model_name="product",
-            index=models.Index(fields=["tenant", "barcode"], name="catalog_pro_tenant__b2c756_idx"),
+            model_name='product',
+            index=models.Index(fields=['tenant', 'barcode'], name='catalog_pro_tenant__b2c756_idx'),
         ),
         migrations.AddConstraint(
-            model_name="product",
-            constraint=models.UniqueConstraint(
-                fields=("tenant", "sku"), name="unique_sku_per_tenant"
-            ),
+            model_name='product',
+            constraint=models.UniqueConstraint(fields=('tenant', 'sku'), name='unique_sku_per_tenant'),
         ),
         migrations.AddIndex(
-            model_name="listing",
-            index=models.Index(
-                fields=["connection", "channel_sku"], name="catalog_lis_connect_666f72_idx"
-            ),
+            model_name='listing',
+            index=models.Index(fields=['connection', 'channel_sku'], name='catalog_lis_connect_666f72_idx'),
         ),
         migrations.AddIndex(
-            model_name="listing",
-            index=models.Index(
-                fields=["connection", "push_state"], name="catalog_lis_connect_7af272_idx"
-            ),
+            model_name='listing',
+            index=models.Index(fields=['connection', 'push_state'], name='catalog_lis_connect_7af272_idx'),
         ),
         migrations.AddConstraint(
-            model_name="listing",
-            constraint=models.UniqueConstraint(
-                fields=("connection", "external_item_id", "external_variant_id"),
-                name="unique_listing_per_connection",
-            ),
+            model_name='listing',
+            constraint=models.UniqueConstraint(fields=('connection', 'external_item_id', 'external_variant_id'), name='unique_listing_per_connection'),
         ),
         migrations.AddConstraint(
-            model_name="bundlecomponent",
-            constraint=models.UniqueConstraint(
-                fields=("bundle", "component"), name="unique_bundle_component"
-            ),
+            model_name='bundlecomponent',
+            constraint=models.UniqueConstraint(fields=('bundle', 'component'), name='unique_bundle_component'),
         ),
         migrations.AddConstraint(
-            model_name="bundlecomponent",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("quantity__gte", 1)), name="component_qty_positive"
-            ),
+            model_name='bundlecomponent',
+            constraint=models.CheckConstraint(condition=models.Q(('quantity__gte', 1)), name='component_qty_positive'),
         ),
     ]

@@ -6,138 +6,61 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("tenants", "0001_initial"),
+        ('tenants', '0001_initial'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="Connection",
+            name='Connection',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                (
-                    "channel",
-                    models.CharField(
-                        choices=[
-                            ("shopee", "Shopee"),
-                            ("lazada", "Lazada"),
-                            ("tiktok", "TikTok Shop"),
-                            ("shopify", "Shopify"),
-                            ("woocommerce", "WooCommerce"),
-                            ("pos", "POS"),
-                            ("manual", "Manual"),
-                        ],
-                        max_length=20,
-                    ),
-                ),
-                ("name", models.CharField(max_length=200)),
-                ("external_shop_id", models.CharField(max_length=100)),
-                ("region", models.CharField(blank=True, max_length=8)),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("active", "Active"),
-                            ("disabled", "Disabled"),
-                            ("needs_reauth", "Needs Reauth"),
-                        ],
-                        db_index=True,
-                        default="active",
-                        max_length=16,
-                    ),
-                ),
-                ("status_reason", models.CharField(blank=True, max_length=300)),
-                (
-                    "api_base_url",
-                    models.URLField(
-                        blank=True, help_text="Overrides the channel's default API host"
-                    ),
-                ),
-                (
-                    "fulfillment_mode",
-                    models.CharField(
-                        choices=[
-                            ("auto", "Automatic (pickup rules decide)"),
-                            ("wms", "WMS-triggered"),
-                        ],
-                        default="wms",
-                        max_length=8,
-                    ),
-                ),
-                ("credentials", omnichannel.fields.EncryptedJSONField(blank=True, null=True)),
-                ("access_token", omnichannel.fields.EncryptedTextField(blank=True, null=True)),
-                ("refresh_token", omnichannel.fields.EncryptedTextField(blank=True, null=True)),
-                ("token_expires_at", models.DateTimeField(blank=True, null=True)),
-                ("refresh_expires_at", models.DateTimeField(blank=True, null=True)),
-                ("settings", models.JSONField(blank=True, default=dict)),
-                (
-                    "tenant",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="tenants.tenant",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('channel', models.CharField(choices=[('shopee', 'Shopee'), ('lazada', 'Lazada'), ('tiktok', 'TikTok Shop'), ('shopify', 'Shopify'), ('woocommerce', 'WooCommerce'), ('pos', 'POS'), ('manual', 'Manual')], max_length=20)),
+                ('name', models.CharField(max_length=200)),
+                ('external_shop_id', models.CharField(max_length=100)),
+                ('region', models.CharField(blank=True, max_length=8)),
+                ('status', models.CharField(choices=[('active', 'Active'), ('disabled', 'Disabled'), ('needs_reauth', 'Needs Reauth')], db_index=True, default='active', max_length=16)),
+                ('status_reason', models.CharField(blank=True, max_length=300)),
+                ('api_base_url', models.URLField(blank=True, help_text="Overrides the channel's default API host")),
+                ('fulfillment_mode', models.CharField(choices=[('auto', 'Automatic (pickup rules decide)'), ('wms', 'WMS-triggered')], default='wms', max_length=8)),
+                ('credentials', omnichannel.fields.EncryptedJSONField(blank=True, null=True)),
+                ('access_token', omnichannel.fields.EncryptedTextField(blank=True, null=True)),
+                ('refresh_token', omnichannel.fields.EncryptedTextField(blank=True, null=True)),
+                ('token_expires_at', models.DateTimeField(blank=True, null=True)),
+                ('refresh_expires_at', models.DateTimeField(blank=True, null=True)),
+                ('settings', models.JSONField(blank=True, default=dict)),
+                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenants.tenant')),
             ],
         ),
         migrations.CreateModel(
-            name="ApiCallLog",
+            name='ApiCallLog',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("method", models.CharField(max_length=8)),
-                ("endpoint", models.CharField(max_length=300)),
-                ("status_code", models.PositiveSmallIntegerField(blank=True, null=True)),
-                ("latency_ms", models.PositiveIntegerField(default=0)),
-                ("request_id", models.CharField(blank=True, max_length=100)),
-                ("error_code", models.CharField(blank=True, max_length=60)),
-                ("error_message", models.TextField(blank=True)),
-                ("request_body", models.JSONField(blank=True, null=True)),
-                ("response_body", models.JSONField(blank=True, null=True)),
-                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
-                (
-                    "tenant",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="tenants.tenant",
-                    ),
-                ),
-                (
-                    "connection",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="call_logs",
-                        to="channels.connection",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('method', models.CharField(max_length=8)),
+                ('endpoint', models.CharField(max_length=300)),
+                ('status_code', models.PositiveSmallIntegerField(blank=True, null=True)),
+                ('latency_ms', models.PositiveIntegerField(default=0)),
+                ('request_id', models.CharField(blank=True, max_length=100)),
+                ('error_code', models.CharField(blank=True, max_length=60)),
+                ('error_message', models.TextField(blank=True)),
+                ('request_body', models.JSONField(blank=True, null=True)),
+                ('response_body', models.JSONField(blank=True, null=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
+                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenants.tenant')),
+                ('connection', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='call_logs', to='channels.connection')),
             ],
         ),
         migrations.AddConstraint(
-            model_name="connection",
-            constraint=models.UniqueConstraint(
-                fields=("tenant", "channel", "external_shop_id"), name="unique_shop_per_tenant"
-            ),
+            model_name='connection',
+            constraint=models.UniqueConstraint(fields=('tenant', 'channel', 'external_shop_id'), name='unique_shop_per_tenant'),
         ),
         migrations.AddIndex(
-            model_name="apicalllog",
-            index=models.Index(
-                fields=["connection", "-created_at"], name="channels_ap_connect_3d8f68_idx"
-            ),
+            model_name='apicalllog',
+            index=models.Index(fields=['connection', '-created_at'], name='channels_ap_connect_3d8f68_idx'),
         ),
     ]

@@ -6,189 +6,84 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("channels", "0001_initial"),
-        ("tenants", "0001_initial"),
+        ('channels', '0001_initial'),
+        ('tenants', '0001_initial'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="RateBucket",
+            name='RateBucket',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("key", models.CharField(max_length=200, unique=True)),
-                ("tokens", models.FloatField()),
-                ("updated_at", models.DateTimeField()),
-                ("blocked_until", models.DateTimeField(blank=True, null=True)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('key', models.CharField(max_length=200, unique=True)),
+                ('tokens', models.FloatField()),
+                ('updated_at', models.DateTimeField()),
+                ('blocked_until', models.DateTimeField(blank=True, null=True)),
             ],
         ),
         migrations.AddField(
-            model_name="connection",
-            name="refresh_locked_until",
-            field=models.DateTimeField(
-                blank=True,
-                help_text="A token refresh is running in some process until then",
-                null=True,
-            ),
+            model_name='connection',
+            name='refresh_locked_until',
+            field=models.DateTimeField(blank=True, help_text='A token refresh is running in some process until then', null=True),
         ),
         migrations.CreateModel(
-            name="ChannelApp",
+            name='ChannelApp',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "channel",
-                    models.CharField(
-                        choices=[
-                            ("shopee", "Shopee"),
-                            ("lazada", "Lazada"),
-                            ("tiktok", "TikTok Shop"),
-                            ("shopify", "Shopify"),
-                            ("woocommerce", "WooCommerce"),
-                            ("pos", "POS"),
-                            ("manual", "Manual"),
-                        ],
-                        max_length=20,
-                    ),
-                ),
-                ("name", models.CharField(max_length=200)),
-                ("api_base_url", models.URLField()),
-                ("region", models.CharField(blank=True, max_length=8)),
-                (
-                    "credentials",
-                    omnichannel.fields.EncryptedJSONField(
-                        help_text="e.g. partner_id and partner_key"
-                    ),
-                ),
-                ("active", models.BooleanField(default=True)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "tenant",
-                    models.ForeignKey(
-                        blank=True,
-                        help_text="Empty: the operator's app, usable by every tenant",
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="tenants.tenant",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('channel', models.CharField(choices=[('shopee', 'Shopee'), ('lazada', 'Lazada'), ('tiktok', 'TikTok Shop'), ('shopify', 'Shopify'), ('woocommerce', 'WooCommerce'), ('pos', 'POS'), ('manual', 'Manual')], max_length=20)),
+                ('name', models.CharField(max_length=200)),
+                ('api_base_url', models.URLField()),
+                ('region', models.CharField(blank=True, max_length=8)),
+                ('credentials', omnichannel.fields.EncryptedJSONField(help_text='e.g. partner_id and partner_key')),
+                ('active', models.BooleanField(default=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('tenant', models.ForeignKey(blank=True, help_text="Empty: the operator's app, usable by every tenant", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenants.tenant')),
             ],
         ),
         migrations.AddField(
-            model_name="connection",
-            name="app",
-            field=models.ForeignKey(
-                blank=True,
-                help_text="The app that authorized this shop",
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="connections",
-                to="channels.channelapp",
-            ),
+            model_name='connection',
+            name='app',
+            field=models.ForeignKey(blank=True, help_text='The app that authorized this shop', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='connections', to='channels.channelapp'),
         ),
         migrations.CreateModel(
-            name="InboundWebhook",
+            name='InboundWebhook',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("channel", models.CharField(max_length=20)),
-                (
-                    "dedup_key",
-                    models.CharField(
-                        help_text="The provider's identity of the push", max_length=128
-                    ),
-                ),
-                ("headers", models.JSONField(default=dict)),
-                ("body", models.TextField()),
-                (
-                    "state",
-                    models.CharField(
-                        choices=[
-                            ("received", "Received"),
-                            ("processed", "Processed"),
-                            ("failed", "Failed"),
-                            ("ignored", "Ignored"),
-                        ],
-                        default="received",
-                        max_length=10,
-                    ),
-                ),
-                ("attempts", models.PositiveIntegerField(default=0)),
-                ("error", models.TextField(blank=True)),
-                ("received_at", models.DateTimeField(auto_now_add=True)),
-                ("processed_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "connection",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="webhooks",
-                        to="channels.connection",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('channel', models.CharField(max_length=20)),
+                ('dedup_key', models.CharField(help_text="The provider's identity of the push", max_length=128)),
+                ('headers', models.JSONField(default=dict)),
+                ('body', models.TextField()),
+                ('state', models.CharField(choices=[('received', 'Received'), ('processed', 'Processed'), ('failed', 'Failed'), ('ignored', 'Ignored')], default='received', max_length=10)),
+                ('attempts', models.PositiveIntegerField(default=0)),
+                ('error', models.TextField(blank=True)),
+                ('received_at', models.DateTimeField(auto_now_add=True)),
+                ('processed_at', models.DateTimeField(blank=True, null=True)),
+                ('connection', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='webhooks', to='channels.connection')),
             ],
             options={
-                "indexes": [
-                    models.Index(
-                        fields=["state", "received_at"], name="channels_in_state_14f534_idx"
-                    )
-                ],
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("channel", "dedup_key"), name="unique_inbound_webhook"
-                    )
-                ],
+                'indexes': [models.Index(fields=['state', 'received_at'], name='channels_in_state_14f534_idx')],
+                'constraints': [models.UniqueConstraint(fields=('channel', 'dedup_key'), name='unique_inbound_webhook')],
             },
         ),
         migrations.CreateModel(
-            name="SyncState",
+            name='SyncState',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("job", models.CharField(max_length=40)),
-                (
-                    "watermark",
-                    models.DateTimeField(blank=True, help_text="Read up to here", null=True),
-                ),
-                ("cursor", models.JSONField(blank=True, default=dict)),
-                ("last_started_at", models.DateTimeField(blank=True, null=True)),
-                ("last_finished_at", models.DateTimeField(blank=True, null=True)),
-                ("last_success_at", models.DateTimeField(blank=True, null=True)),
-                ("last_error", models.TextField(blank=True)),
-                ("runs", models.PositiveIntegerField(default=0)),
-                ("failures", models.PositiveIntegerField(default=0)),
-                (
-                    "connection",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="sync_states",
-                        to="channels.connection",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('job', models.CharField(max_length=40)),
+                ('watermark', models.DateTimeField(blank=True, help_text='Read up to here', null=True)),
+                ('cursor', models.JSONField(blank=True, default=dict)),
+                ('last_started_at', models.DateTimeField(blank=True, null=True)),
+                ('last_finished_at', models.DateTimeField(blank=True, null=True)),
+                ('last_success_at', models.DateTimeField(blank=True, null=True)),
+                ('last_error', models.TextField(blank=True)),
+                ('runs', models.PositiveIntegerField(default=0)),
+                ('failures', models.PositiveIntegerField(default=0)),
+                ('connection', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sync_states', to='channels.connection')),
             ],
             options={
-                "constraints": [
-                    models.UniqueConstraint(fields=("connection", "job"), name="unique_sync_state")
-                ],
+                'constraints': [models.UniqueConstraint(fields=('connection', 'job'), name='unique_sync_state')],
             },
         ),
     ]

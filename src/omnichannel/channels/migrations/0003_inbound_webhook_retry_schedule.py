@@ -4,24 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("channels", "0002_channel_apps_webhooks_sync_state"),
+        ('channels', '0002_channel_apps_webhooks_sync_state'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="inboundwebhook",
-            name="next_attempt_at",
-            field=models.DateTimeField(
-                blank=True,
-                help_text="Not processed before then (a retry's backoff or a lease)",
-                null=True,
-            ),
+            model_name='inboundwebhook',
+            name='next_attempt_at',
+            field=models.DateTimeField(blank=True, help_text="Not processed before then (a retry's backoff or a lease)", null=True),
         ),
         migrations.AddIndex(
-            model_name="inboundwebhook",
-            index=models.Index(
-                fields=["state", "next_attempt_at"], name="channels_in_state_203620_idx"
-            ),
+            model_name='inboundwebhook',
+            index=models.Index(fields=['state', 'next_attempt_at'], name='channels_in_state_203620_idx'),
         ),
     ]

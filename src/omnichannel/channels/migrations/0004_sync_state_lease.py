@@ -4,25 +4,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("channels", "0003_inbound_webhook_retry_schedule"),
+        ('channels', '0003_inbound_webhook_retry_schedule'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="syncstate",
-            name="rerun_requested",
-            field=models.BooleanField(
-                default=False, help_text="Asked for while running: the running one goes round again"
-            ),
+            model_name='syncstate',
+            name='rerun_requested',
+            field=models.BooleanField(default=False, help_text='Asked for while running: the running one goes round again'),
         ),
         migrations.AddField(
-            model_name="syncstate",
-            name="running_until",
-            field=models.DateTimeField(
-                blank=True,
-                help_text="A run holds the job until then (one run at a time)",
-                null=True,
-            ),
+            model_name='syncstate',
+            name='running_until',
+            field=models.DateTimeField(blank=True, help_text='A run holds the job until then (one run at a time)', null=True),
         ),
     ]

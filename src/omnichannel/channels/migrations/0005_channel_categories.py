@@ -5,47 +5,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("channels", "0004_sync_state_lease"),
+        ('channels', '0004_sync_state_lease'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="ChannelCategory",
+            name='ChannelCategory',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("external_id", models.CharField(max_length=100)),
-                ("parent_external_id", models.CharField(blank=True, max_length=100)),
-                ("name", models.CharField(max_length=300)),
-                (
-                    "leaf",
-                    models.BooleanField(
-                        default=True, help_text="Only leaf categories take listings"
-                    ),
-                ),
-                ("attributes", models.JSONField(blank=True, default=list)),
-                ("refreshed_at", models.DateTimeField()),
-                (
-                    "app",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="categories",
-                        to="channels.channelapp",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('external_id', models.CharField(max_length=100)),
+                ('parent_external_id', models.CharField(blank=True, max_length=100)),
+                ('name', models.CharField(max_length=300)),
+                ('leaf', models.BooleanField(default=True, help_text='Only leaf categories take listings')),
+                ('attributes', models.JSONField(blank=True, default=list)),
+                ('refreshed_at', models.DateTimeField()),
+                ('app', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='categories', to='channels.channelapp')),
             ],
             options={
-                "verbose_name_plural": "channel categories",
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("app", "external_id"), name="unique_app_category"
-                    )
-                ],
+                'verbose_name_plural': 'channel categories',
+                'constraints': [models.UniqueConstraint(fields=('app', 'external_id'), name='unique_app_category')],
             },
         ),
     ]

@@ -4,16 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("channels", "0005_channel_categories"),
+        ('channels', '0005_channel_categories'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="syncstate",
-            name="last_result",
-            field=models.JSONField(
-                blank=True, default=dict, help_text="What the last successful run did (e.g. counts)"
-            ),
+            model_name='syncstate',
+            name='last_result',
+            field=models.JSONField(blank=True, default=dict, help_text='What the last successful run did (e.g. counts)'),
         ),
     ]

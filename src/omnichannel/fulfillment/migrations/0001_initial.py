@@ -4,115 +4,54 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
-    dependencies = []
+    dependencies = [
+    ]
 
     operations = [
         migrations.CreateModel(
-            name="Return",
+            name='Return',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                ("external_id", models.CharField(max_length=100)),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("requested", "Requested"),
-                            ("approved", "Approved"),
-                            ("rejected", "Rejected"),
-                            ("in_transit", "In Transit"),
-                            ("received", "Received"),
-                            ("qc_passed", "Qc Passed"),
-                            ("qc_failed", "Qc Failed"),
-                            ("refunded", "Refunded"),
-                            ("closed", "Closed"),
-                        ],
-                        default="requested",
-                        max_length=16,
-                    ),
-                ),
-                ("return_tracking_number", models.CharField(blank=True, max_length=100)),
-                (
-                    "refund_amount",
-                    models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True),
-                ),
-                ("qc_note", models.TextField(blank=True)),
-                ("channel_data", models.JSONField(blank=True, default=dict)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('external_id', models.CharField(max_length=100)),
+                ('status', models.CharField(choices=[('requested', 'Requested'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('in_transit', 'In Transit'), ('received', 'Received'), ('qc_passed', 'Qc Passed'), ('qc_failed', 'Qc Failed'), ('refunded', 'Refunded'), ('closed', 'Closed')], default='requested', max_length=16)),
+                ('return_tracking_number', models.CharField(blank=True, max_length=100)),
+                ('refund_amount', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True)),
+                ('qc_note', models.TextField(blank=True)),
+                ('channel_data', models.JSONField(blank=True, default=dict)),
             ],
         ),
         migrations.CreateModel(
-            name="ReturnLine",
+            name='ReturnLine',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("sku", models.CharField(max_length=100)),
-                ("quantity", models.PositiveIntegerField()),
-                ("reason", models.CharField(blank=True, max_length=300)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('sku', models.CharField(max_length=100)),
+                ('quantity', models.PositiveIntegerField()),
+                ('reason', models.CharField(blank=True, max_length=300)),
             ],
         ),
         migrations.CreateModel(
-            name="Shipment",
+            name='Shipment',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                ("external_package_id", models.CharField(blank=True, max_length=100)),
-                ("carrier", models.CharField(blank=True, max_length=100)),
-                ("service", models.CharField(blank=True, max_length=100)),
-                ("tracking_number", models.CharField(blank=True, db_index=True, max_length=100)),
-                (
-                    "logistics_mode",
-                    models.CharField(
-                        blank=True,
-                        choices=[
-                            ("pickup", "Pickup"),
-                            ("dropoff", "Dropoff"),
-                            ("seller_own", "Seller Own"),
-                        ],
-                        max_length=12,
-                    ),
-                ),
-                ("pickup_slot", models.JSONField(blank=True, null=True)),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("pending", "Pending"),
-                            ("arranged", "Arranged"),
-                            ("picked_up", "Picked Up"),
-                            ("in_transit", "In Transit"),
-                            ("out_for_delivery", "Out For Delivery"),
-                            ("delivered", "Delivered"),
-                            ("failed", "Failed"),
-                            ("returning", "Returning"),
-                            ("returned", "Returned"),
-                        ],
-                        default="pending",
-                        max_length=20,
-                    ),
-                ),
-                ("label", models.FileField(blank=True, upload_to="labels/%Y/%m/")),
-                ("events", models.JSONField(blank=True, default=list)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('external_package_id', models.CharField(blank=True, max_length=100)),
+                ('carrier', models.CharField(blank=True, max_length=100)),
+                ('service', models.CharField(blank=True, max_length=100)),
+                ('tracking_number', models.CharField(blank=True, db_index=True, max_length=100)),
+                ('logistics_mode', models.CharField(blank=True, choices=[('pickup', 'Pickup'), ('dropoff', 'Dropoff'), ('seller_own', 'Seller Own')], max_length=12)),
+                ('pickup_slot', models.JSONField(blank=True, null=True)),
+                ('status', models.CharField(choices=[('pending', 'Pending'), ('arranged', 'Arranged'), ('picked_up', 'Picked Up'), ('in_transit', 'In Transit'), ('out_for_delivery', 'Out For Delivery'), ('delivered', 'Delivered'), ('failed', 'Failed'), ('returning', 'Returning'), ('returned', 'Returned')], default='pending', max_length=20)),
+                ('label', models.FileField(blank=True, upload_to='labels/%Y/%m/')),
+                ('events', models.JSONField(blank=True, default=list)),
             ],
             options={
-                "abstract": False,
+                'abstract': False,
             },
         ),
     ]

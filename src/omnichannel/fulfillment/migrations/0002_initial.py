@@ -5,71 +5,49 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("catalog", "0001_initial"),
-        ("fulfillment", "0001_initial"),
-        ("orders", "0001_initial"),
-        ("tenants", "0001_initial"),
+        ('catalog', '0001_initial'),
+        ('fulfillment', '0001_initial'),
+        ('orders', '0001_initial'),
+        ('tenants', '0001_initial'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="return",
-            name="order",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="returns",
-                to="orders.order",
-            ),
+            model_name='return',
+            name='order',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='returns', to='orders.order'),
         ),
         migrations.AddField(
-            model_name="return",
-            name="tenant",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="tenants.tenant"
-            ),
+            model_name='return',
+            name='tenant',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenants.tenant'),
         ),
         migrations.AddField(
-            model_name="returnline",
-            name="product",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                to="catalog.product",
-            ),
+            model_name='returnline',
+            name='product',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='catalog.product'),
         ),
         migrations.AddField(
-            model_name="returnline",
-            name="return_request",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="lines",
-                to="fulfillment.return",
-            ),
+            model_name='returnline',
+            name='return_request',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='fulfillment.return'),
         ),
         migrations.AddField(
-            model_name="shipment",
-            name="order",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="shipments",
-                to="orders.order",
-            ),
+            model_name='shipment',
+            name='order',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='shipments', to='orders.order'),
         ),
         migrations.AddField(
-            model_name="shipment",
-            name="tenant",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="tenants.tenant"
-            ),
+            model_name='shipment',
+            name='tenant',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenants.tenant'),
         ),
         migrations.AddConstraint(
-            model_name="return",
-            constraint=models.UniqueConstraint(
-                fields=("order", "external_id"), name="unique_return_per_order"
-            ),
+            model_name='return',
+            constraint=models.UniqueConstraint(fields=('order', 'external_id'), name='unique_return_per_order'),
         ),
     ]

@@ -7,218 +7,79 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("channels", "0003_inbound_webhook_retry_schedule"),
-        ("fulfillment", "0002_initial"),
-        ("inventory", "0003_stock_policies_and_pushes"),
-        ("tenants", "0001_initial"),
+        ('channels', '0003_inbound_webhook_retry_schedule'),
+        ('fulfillment', '0002_initial'),
+        ('inventory', '0003_stock_policies_and_pushes'),
+        ('tenants', '0001_initial'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="return",
-            name="qc_at",
+            model_name='return',
+            name='qc_at',
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name="return",
-            name="reason",
+            model_name='return',
+            name='reason',
             field=models.CharField(blank=True, max_length=300),
         ),
         migrations.AddField(
-            model_name="return",
-            name="received_at",
+            model_name='return',
+            name='received_at',
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name="return",
-            name="refund_status",
-            field=models.CharField(
-                choices=[
-                    ("none", "None"),
-                    ("pending", "Pending"),
-                    ("refunded", "Refunded"),
-                    ("declined", "Declined"),
-                ],
-                default="none",
-                max_length=10,
-            ),
+            model_name='return',
+            name='refund_status',
+            field=models.CharField(choices=[('none', 'None'), ('pending', 'Pending'), ('refunded', 'Refunded'), ('declined', 'Declined')], default='none', max_length=10),
         ),
         migrations.AddField(
-            model_name="return",
-            name="refunded_at",
+            model_name='return',
+            name='refunded_at',
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name="returnline",
-            name="qc_note",
+            model_name='returnline',
+            name='qc_note',
             field=models.CharField(blank=True, max_length=300),
         ),
         migrations.AddField(
-            model_name="returnline",
-            name="qc_result",
-            field=models.CharField(
-                blank=True,
-                choices=[
-                    ("", "Not checked"),
-                    ("pass", "Passed: restocked"),
-                    ("fail", "Failed: written off"),
-                ],
-                max_length=4,
-            ),
+            model_name='returnline',
+            name='qc_result',
+            field=models.CharField(blank=True, choices=[('', 'Not checked'), ('pass', 'Passed: restocked'), ('fail', 'Failed: written off')], max_length=4),
         ),
         migrations.AddField(
-            model_name="returnline",
-            name="restock_warehouse",
-            field=models.ForeignKey(
-                blank=True,
-                help_text="Where a passed line went back into stock",
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to="inventory.warehouse",
-            ),
+            model_name='returnline',
+            name='restock_warehouse',
+            field=models.ForeignKey(blank=True, help_text='Where a passed line went back into stock', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='inventory.warehouse'),
         ),
         migrations.CreateModel(
-            name="PickupRule",
+            name='PickupRule',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                ("name", models.CharField(blank=True, max_length=200)),
-                (
-                    "mode",
-                    models.CharField(
-                        choices=[("pickup", "Courier picks up"), ("dropoff", "Seller drops off")],
-                        default="pickup",
-                        max_length=8,
-                    ),
-                ),
-                ("timezone", models.CharField(default="Asia/Jakarta", max_length=64)),
-                (
-                    "cutoff_time",
-                    models.TimeField(
-                        blank=True,
-                        help_text="Ready after this local time: the next working day",
-                        null=True,
-                    ),
-                ),
-                (
-                    "slot_preference",
-                    models.CharField(
-                        choices=[
-                            ("earliest", "Earliest slot after the order is ready"),
-                            ("fixed", "A fixed daily slot"),
-                        ],
-                        default="earliest",
-                        max_length=8,
-                    ),
-                ),
-                (
-                    "fixed_slot_time",
-                    models.TimeField(
-                        blank=True, help_text="The daily slot, for the fixed preference", null=True
-                    ),
-                ),
-                (
-                    "pickup_window_start",
-                    models.TimeField(
-                        default=datetime.time(9, 0),
-                        help_text="When pickups (or drop-offs) start each working day",
-                    ),
-                ),
-                (
-                    "pickup_window_end",
-                    models.TimeField(
-                        default=datetime.time(17, 0),
-                        help_text="When pickups (or drop-offs) end each working day",
-                    ),
-                ),
-                (
-                    "preparation_minutes",
-                    models.PositiveIntegerField(
-                        default=0, help_text="Lead time between ready and handing over"
-                    ),
-                ),
-                (
-                    "courier_preferences",
-                    models.JSONField(
-                        blank=True, default=list, help_text="Carrier codes, most preferred first"
-                    ),
-                ),
-                (
-                    "working_days",
-                    models.JSONField(
-                        default=omnichannel.fulfillment.models.default_working_days,
-                        help_text="ISO weekdays, Monday = 1 … Sunday = 7",
-                    ),
-                ),
-                ("active", models.BooleanField(default=True)),
-                (
-                    "connection",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="pickup_rules",
-                        to="channels.connection",
-                    ),
-                ),
-                (
-                    "tenant",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="tenants.tenant",
-                    ),
-                ),
-                (
-                    "warehouse",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="pickup_rules",
-                        to="inventory.warehouse",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('name', models.CharField(blank=True, max_length=200)),
+                ('mode', models.CharField(choices=[('pickup', 'Courier picks up'), ('dropoff', 'Seller drops off')], default='pickup', max_length=8)),
+                ('timezone', models.CharField(default='Asia/Jakarta', max_length=64)),
+                ('cutoff_time', models.TimeField(blank=True, help_text='Ready after this local time: the next working day', null=True)),
+                ('slot_preference', models.CharField(choices=[('earliest', 'Earliest slot after the order is ready'), ('fixed', 'A fixed daily slot')], default='earliest', max_length=8)),
+                ('fixed_slot_time', models.TimeField(blank=True, help_text='The daily slot, for the fixed preference', null=True)),
+                ('pickup_window_start', models.TimeField(default=datetime.time(9, 0), help_text='When pickups (or drop-offs) start each working day')),
+                ('pickup_window_end', models.TimeField(default=datetime.time(17, 0), help_text='When pickups (or drop-offs) end each working day')),
+                ('preparation_minutes', models.PositiveIntegerField(default=0, help_text='Lead time between ready and handing over')),
+                ('courier_preferences', models.JSONField(blank=True, default=list, help_text='Carrier codes, most preferred first')),
+                ('working_days', models.JSONField(default=omnichannel.fulfillment.models.default_working_days, help_text='ISO weekdays, Monday = 1 … Sunday = 7')),
+                ('active', models.BooleanField(default=True)),
+                ('connection', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='pickup_rules', to='channels.connection')),
+                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenants.tenant')),
+                ('warehouse', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='pickup_rules', to='inventory.warehouse')),
             ],
             options={
-                "constraints": [
-                    models.UniqueConstraint(
-                        condition=models.Q(
-                            ("connection__isnull", False), ("warehouse__isnull", False)
-                        ),
-                        fields=("tenant", "connection", "warehouse"),
-                        name="unique_pickup_rule_connection_warehouse",
-                    ),
-                    models.UniqueConstraint(
-                        condition=models.Q(
-                            ("connection__isnull", False), ("warehouse__isnull", True)
-                        ),
-                        fields=("tenant", "connection"),
-                        name="unique_pickup_rule_connection",
-                    ),
-                    models.UniqueConstraint(
-                        condition=models.Q(
-                            ("connection__isnull", True), ("warehouse__isnull", False)
-                        ),
-                        fields=("tenant", "warehouse"),
-                        name="unique_pickup_rule_warehouse",
-                    ),
-                    models.UniqueConstraint(
-                        condition=models.Q(
-                            ("connection__isnull", True), ("warehouse__isnull", True)
-                        ),
-                        fields=("tenant",),
-                        name="unique_pickup_rule_default",
-                    ),
-                ],
+                'constraints': [models.UniqueConstraint(condition=models.Q(('connection__isnull', False), ('warehouse__isnull', False)), fields=('tenant', 'connection', 'warehouse'), name='unique_pickup_rule_connection_warehouse'), models.UniqueConstraint(condition=models.Q(('connection__isnull', False), ('warehouse__isnull', True)), fields=('tenant', 'connection'), name='unique_pickup_rule_connection'), models.UniqueConstraint(condition=models.Q(('connection__isnull', True), ('warehouse__isnull', False)), fields=('tenant', 'warehouse'), name='unique_pickup_rule_warehouse'), models.UniqueConstraint(condition=models.Q(('connection__isnull', True), ('warehouse__isnull', True)), fields=('tenant',), name='unique_pickup_rule_default')],
             },
         ),
     ]

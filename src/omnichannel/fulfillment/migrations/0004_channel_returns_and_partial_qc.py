@@ -13,56 +13,37 @@ def count_judged_units(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("fulfillment", "0003_pickup_rules_and_return_qc"),
-        ("orders", "0002_order_holds_cancellation_and_routing_rules"),
+        ('fulfillment', '0003_pickup_rules_and_return_qc'),
+        ('orders', '0002_order_holds_cancellation_and_routing_rules'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="return",
-            name="channel_status",
-            field=models.CharField(
-                blank=True,
-                help_text="The channel's own status, for a channel's return",
-                max_length=40,
-            ),
+            model_name='return',
+            name='channel_status',
+            field=models.CharField(blank=True, help_text="The channel's own status, for a channel's return", max_length=40),
         ),
         migrations.AddField(
-            model_name="returnline",
-            name="failed_quantity",
-            field=models.PositiveIntegerField(default=0, help_text="Units written off by QC"),
+            model_name='returnline',
+            name='failed_quantity',
+            field=models.PositiveIntegerField(default=0, help_text='Units written off by QC'),
         ),
         migrations.AddField(
-            model_name="returnline",
-            name="order_line",
-            field=models.ForeignKey(
-                blank=True,
-                help_text="The order line coming back, when known (a channel's return names it)",
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to="orders.orderline",
-            ),
+            model_name='returnline',
+            name='order_line',
+            field=models.ForeignKey(blank=True, help_text="The order line coming back, when known (a channel's return names it)", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orders.orderline'),
         ),
         migrations.AddField(
-            model_name="returnline",
-            name="passed_quantity",
-            field=models.PositiveIntegerField(default=0, help_text="Units restocked by QC"),
+            model_name='returnline',
+            name='passed_quantity',
+            field=models.PositiveIntegerField(default=0, help_text='Units restocked by QC'),
         ),
         migrations.AlterField(
-            model_name="returnline",
-            name="qc_result",
-            field=models.CharField(
-                blank=True,
-                choices=[
-                    ("", "Not checked"),
-                    ("pass", "Passed: restocked"),
-                    ("fail", "Failed: written off"),
-                    ("partial", "Partly passed: passed units restocked, the rest written off"),
-                ],
-                max_length=8,
-            ),
+            model_name='returnline',
+            name='qc_result',
+            field=models.CharField(blank=True, choices=[('', 'Not checked'), ('pass', 'Passed: restocked'), ('fail', 'Failed: written off'), ('partial', 'Partly passed: passed units restocked, the rest written off')], max_length=8),
         ),
         migrations.RunPython(count_judged_units, migrations.RunPython.noop),
     ]

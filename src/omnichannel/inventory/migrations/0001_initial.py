@@ -5,128 +5,71 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("channels", "0001_initial"),
+        ('channels', '0001_initial'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="Reservation",
+            name='Reservation',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                ("quantity", models.PositiveIntegerField()),
-                (
-                    "state",
-                    models.CharField(
-                        choices=[
-                            ("open", "Open"),
-                            ("released", "Released"),
-                            ("consumed", "Consumed"),
-                        ],
-                        db_index=True,
-                        default="open",
-                        max_length=16,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('quantity', models.PositiveIntegerField()),
+                ('state', models.CharField(choices=[('open', 'Open'), ('released', 'Released'), ('consumed', 'Consumed')], db_index=True, default='open', max_length=16)),
             ],
         ),
         migrations.CreateModel(
-            name="StockLevel",
+            name='StockLevel',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                ("on_hand", models.IntegerField(default=0)),
-                ("reserved", models.IntegerField(default=0)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('on_hand', models.IntegerField(default=0)),
+                ('reserved', models.IntegerField(default=0)),
             ],
         ),
         migrations.CreateModel(
-            name="StockMovement",
+            name='StockMovement',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                ("movement_id", models.CharField(help_text="The sender's id", max_length=100)),
-                (
-                    "type",
-                    models.CharField(
-                        choices=[
-                            ("inbound", "Inbound"),
-                            ("outbound", "Outbound"),
-                            ("transfer", "Transfer"),
-                            ("adjustment", "Adjustment"),
-                        ],
-                        max_length=16,
-                    ),
-                ),
-                (
-                    "quantity",
-                    models.IntegerField(help_text="Signed for adjustments, positive otherwise"),
-                ),
-                ("reason", models.CharField(blank=True, max_length=200)),
-                ("reference", models.CharField(blank=True, max_length=200)),
-                ("occurred_at", models.DateTimeField()),
-                ("content_hash", models.CharField(editable=False, max_length=64)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('movement_id', models.CharField(help_text="The sender's id", max_length=100)),
+                ('type', models.CharField(choices=[('inbound', 'Inbound'), ('outbound', 'Outbound'), ('transfer', 'Transfer'), ('adjustment', 'Adjustment')], max_length=16)),
+                ('quantity', models.IntegerField(help_text='Signed for adjustments, positive otherwise')),
+                ('reason', models.CharField(blank=True, max_length=200)),
+                ('reference', models.CharField(blank=True, max_length=200)),
+                ('occurred_at', models.DateTimeField()),
+                ('content_hash', models.CharField(editable=False, max_length=64)),
             ],
         ),
         migrations.CreateModel(
-            name="Warehouse",
+            name='Warehouse',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                ("code", models.CharField(max_length=50)),
-                ("name", models.CharField(max_length=200)),
-                ("address", models.JSONField(blank=True, default=dict)),
-                ("allow_negative_stock", models.BooleanField(default=False)),
-                ("active", models.BooleanField(default=True)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('code', models.CharField(max_length=50)),
+                ('name', models.CharField(max_length=200)),
+                ('address', models.JSONField(blank=True, default=dict)),
+                ('allow_negative_stock', models.BooleanField(default=False)),
+                ('active', models.BooleanField(default=True)),
             ],
         ),
         migrations.CreateModel(
-            name="ConnectionWarehouse",
+            name='ConnectionWarehouse',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("priority", models.PositiveSmallIntegerField(default=1)),
-                (
-                    "connection",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="warehouse_links",
-                        to="channels.connection",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('priority', models.PositiveSmallIntegerField(default=1)),
+                ('connection', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='warehouse_links', to='channels.connection')),
             ],
             options={
-                "ordering": ["priority"],
+                'ordering': ['priority'],
             },
         ),
     ]

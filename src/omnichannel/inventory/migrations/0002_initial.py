@@ -5,161 +5,104 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("catalog", "0001_initial"),
-        ("inventory", "0001_initial"),
-        ("orders", "0001_initial"),
-        ("tenants", "0001_initial"),
+        ('catalog', '0001_initial'),
+        ('inventory', '0001_initial'),
+        ('orders', '0001_initial'),
+        ('tenants', '0001_initial'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="reservation",
-            name="order_line",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="reservations",
-                to="orders.orderline",
-            ),
+            model_name='reservation',
+            name='order_line',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reservations', to='orders.orderline'),
         ),
         migrations.AddField(
-            model_name="reservation",
-            name="product",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="reservations",
-                to="catalog.product",
-            ),
+            model_name='reservation',
+            name='product',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reservations', to='catalog.product'),
         ),
         migrations.AddField(
-            model_name="reservation",
-            name="tenant",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="tenants.tenant"
-            ),
+            model_name='reservation',
+            name='tenant',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenants.tenant'),
         ),
         migrations.AddField(
-            model_name="stocklevel",
-            name="product",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="levels",
-                to="catalog.product",
-            ),
+            model_name='stocklevel',
+            name='product',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='levels', to='catalog.product'),
         ),
         migrations.AddField(
-            model_name="stocklevel",
-            name="tenant",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="tenants.tenant"
-            ),
+            model_name='stocklevel',
+            name='tenant',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenants.tenant'),
         ),
         migrations.AddField(
-            model_name="stockmovement",
-            name="product",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="movements",
-                to="catalog.product",
-            ),
+            model_name='stockmovement',
+            name='product',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='movements', to='catalog.product'),
         ),
         migrations.AddField(
-            model_name="stockmovement",
-            name="tenant",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="tenants.tenant"
-            ),
+            model_name='stockmovement',
+            name='tenant',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenants.tenant'),
         ),
         migrations.AddField(
-            model_name="warehouse",
-            name="tenant",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="tenants.tenant"
-            ),
+            model_name='warehouse',
+            name='tenant',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenants.tenant'),
         ),
         migrations.AddField(
-            model_name="stockmovement",
-            name="to_warehouse",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="movements_in",
-                to="inventory.warehouse",
-            ),
+            model_name='stockmovement',
+            name='to_warehouse',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='movements_in', to='inventory.warehouse'),
         ),
         migrations.AddField(
-            model_name="stockmovement",
-            name="warehouse",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="movements",
-                to="inventory.warehouse",
-            ),
+            model_name='stockmovement',
+            name='warehouse',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='movements', to='inventory.warehouse'),
         ),
         migrations.AddField(
-            model_name="stocklevel",
-            name="warehouse",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="levels",
-                to="inventory.warehouse",
-            ),
+            model_name='stocklevel',
+            name='warehouse',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='levels', to='inventory.warehouse'),
         ),
         migrations.AddField(
-            model_name="reservation",
-            name="warehouse",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="reservations",
-                to="inventory.warehouse",
-            ),
+            model_name='reservation',
+            name='warehouse',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reservations', to='inventory.warehouse'),
         ),
         migrations.AddField(
-            model_name="connectionwarehouse",
-            name="warehouse",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="connection_links",
-                to="inventory.warehouse",
-            ),
+            model_name='connectionwarehouse',
+            name='warehouse',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='connection_links', to='inventory.warehouse'),
         ),
         migrations.AddConstraint(
-            model_name="warehouse",
-            constraint=models.UniqueConstraint(
-                fields=("tenant", "code"), name="unique_warehouse_code_per_tenant"
-            ),
+            model_name='warehouse',
+            constraint=models.UniqueConstraint(fields=('tenant', 'code'), name='unique_warehouse_code_per_tenant'),
         ),
         migrations.AddIndex(
-            model_name="stockmovement",
-            index=models.Index(
-                fields=["tenant", "product", "occurred_at"], name="inventory_s_tenant__fc859b_idx"
-            ),
+            model_name='stockmovement',
+            index=models.Index(fields=['tenant', 'product', 'occurred_at'], name='inventory_s_tenant__fc859b_idx'),
         ),
         migrations.AddConstraint(
-            model_name="stockmovement",
-            constraint=models.UniqueConstraint(
-                fields=("tenant", "movement_id"), name="unique_movement_id_per_tenant"
-            ),
+            model_name='stockmovement',
+            constraint=models.UniqueConstraint(fields=('tenant', 'movement_id'), name='unique_movement_id_per_tenant'),
         ),
         migrations.AddConstraint(
-            model_name="stocklevel",
-            constraint=models.UniqueConstraint(
-                fields=("warehouse", "product"), name="unique_level_per_sku"
-            ),
+            model_name='stocklevel',
+            constraint=models.UniqueConstraint(fields=('warehouse', 'product'), name='unique_level_per_sku'),
         ),
         migrations.AddConstraint(
-            model_name="reservation",
-            constraint=models.UniqueConstraint(
-                fields=("order_line", "product"), name="unique_reservation_per_line_and_sku"
-            ),
+            model_name='reservation',
+            constraint=models.UniqueConstraint(fields=('order_line', 'product'), name='unique_reservation_per_line_and_sku'),
         ),
         migrations.AddConstraint(
-            model_name="connectionwarehouse",
-            constraint=models.UniqueConstraint(
-                fields=("connection", "warehouse"), name="unique_connection_warehouse"
-            ),
+            model_name='connectionwarehouse',
+            constraint=models.UniqueConstraint(fields=('connection', 'warehouse'), name='unique_connection_warehouse'),
         ),
     ]

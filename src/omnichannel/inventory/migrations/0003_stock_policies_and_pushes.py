@@ -5,233 +5,57 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("catalog", "0001_initial"),
-        ("channels", "0001_initial"),
-        ("inventory", "0002_initial"),
-        ("tenants", "0001_initial"),
+        ('catalog', '0001_initial'),
+        ('channels', '0001_initial'),
+        ('inventory', '0002_initial'),
+        ('tenants', '0001_initial'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="StockPolicy",
+            name='StockPolicy',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                (
-                    "safety_stock",
-                    models.PositiveIntegerField(
-                        blank=True, help_text="Units held back from the channel (buffer)", null=True
-                    ),
-                ),
-                (
-                    "zero_below",
-                    models.PositiveIntegerField(
-                        blank=True,
-                        help_text="Show 0 when fewer than this many would be shown",
-                        null=True,
-                    ),
-                ),
-                (
-                    "allocation_kind",
-                    models.CharField(
-                        blank=True,
-                        choices=[
-                            ("percent", "Percentage of available"),
-                            ("fixed", "Fixed quantity (at most what is available)"),
-                        ],
-                        max_length=8,
-                    ),
-                ),
-                (
-                    "allocation_value",
-                    models.PositiveIntegerField(
-                        blank=True, help_text="Percent (0-100) or a fixed quantity", null=True
-                    ),
-                ),
-                (
-                    "max_listed",
-                    models.PositiveIntegerField(
-                        blank=True, help_text="Never show more than this", null=True
-                    ),
-                ),
-                (
-                    "low_stock_threshold",
-                    models.PositiveIntegerField(
-                        blank=True,
-                        help_text="Below this many available, only priority connections get stock",
-                        null=True,
-                    ),
-                ),
-                (
-                    "low_stock_priority",
-                    models.BooleanField(
-                        blank=True,
-                        help_text="Keeps stock when the SKU is below the low-stock threshold",
-                        null=True,
-                    ),
-                ),
-                (
-                    "preorder_quantity",
-                    models.PositiveIntegerField(
-                        blank=True,
-                        help_text="Published instead of stock while the pre-order runs",
-                        null=True,
-                    ),
-                ),
-                (
-                    "preorder_until",
-                    models.DateTimeField(
-                        blank=True,
-                        help_text="End of the pre-order; empty = until removed",
-                        null=True,
-                    ),
-                ),
-                ("note", models.CharField(blank=True, max_length=300)),
-                (
-                    "connection",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="stock_policies",
-                        to="channels.connection",
-                    ),
-                ),
-                (
-                    "listing",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="stock_policies",
-                        to="catalog.listing",
-                    ),
-                ),
-                (
-                    "product",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="stock_policies",
-                        to="catalog.product",
-                    ),
-                ),
-                (
-                    "tenant",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="tenants.tenant",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('safety_stock', models.PositiveIntegerField(blank=True, help_text='Units held back from the channel (buffer)', null=True)),
+                ('zero_below', models.PositiveIntegerField(blank=True, help_text='Show 0 when fewer than this many would be shown', null=True)),
+                ('allocation_kind', models.CharField(blank=True, choices=[('percent', 'Percentage of available'), ('fixed', 'Fixed quantity (at most what is available)')], max_length=8)),
+                ('allocation_value', models.PositiveIntegerField(blank=True, help_text='Percent (0-100) or a fixed quantity', null=True)),
+                ('max_listed', models.PositiveIntegerField(blank=True, help_text='Never show more than this', null=True)),
+                ('low_stock_threshold', models.PositiveIntegerField(blank=True, help_text='Below this many available, only priority connections get stock', null=True)),
+                ('low_stock_priority', models.BooleanField(blank=True, help_text='Keeps stock when the SKU is below the low-stock threshold', null=True)),
+                ('preorder_quantity', models.PositiveIntegerField(blank=True, help_text='Published instead of stock while the pre-order runs', null=True)),
+                ('preorder_until', models.DateTimeField(blank=True, help_text='End of the pre-order; empty = until removed', null=True)),
+                ('note', models.CharField(blank=True, max_length=300)),
+                ('connection', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='stock_policies', to='channels.connection')),
+                ('listing', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='stock_policies', to='catalog.listing')),
+                ('product', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='stock_policies', to='catalog.product')),
+                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenants.tenant')),
             ],
             options={
-                "verbose_name_plural": "stock policies",
-                "constraints": [
-                    models.CheckConstraint(
-                        condition=models.Q(
-                            models.Q(("connection__isnull", True), ("product__isnull", True)),
-                            models.Q(("connection__isnull", True), ("listing__isnull", True)),
-                            models.Q(("listing__isnull", True), ("product__isnull", True)),
-                            _connector="OR",
-                        ),
-                        name="stock_policy_one_scope",
-                    ),
-                    models.CheckConstraint(
-                        condition=models.Q(
-                            ("allocation_kind", "percent"),
-                            ("allocation_value__gt", 100),
-                            _negated=True,
-                        ),
-                        name="stock_policy_percent_at_most_100",
-                    ),
-                    models.UniqueConstraint(
-                        condition=models.Q(
-                            ("connection__isnull", True),
-                            ("listing__isnull", True),
-                            ("product__isnull", True),
-                        ),
-                        fields=("tenant",),
-                        name="unique_default_stock_policy",
-                    ),
-                    models.UniqueConstraint(
-                        condition=models.Q(("connection__isnull", False)),
-                        fields=("connection",),
-                        name="unique_connection_stock_policy",
-                    ),
-                    models.UniqueConstraint(
-                        condition=models.Q(("product__isnull", False)),
-                        fields=("product",),
-                        name="unique_sku_stock_policy",
-                    ),
-                    models.UniqueConstraint(
-                        condition=models.Q(("listing__isnull", False)),
-                        fields=("listing",),
-                        name="unique_listing_stock_policy",
-                    ),
-                ],
+                'verbose_name_plural': 'stock policies',
+                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('connection__isnull', True), ('product__isnull', True)), models.Q(('connection__isnull', True), ('listing__isnull', True)), models.Q(('listing__isnull', True), ('product__isnull', True)), _connector='OR'), name='stock_policy_one_scope'), models.CheckConstraint(condition=models.Q(('allocation_kind', 'percent'), ('allocation_value__gt', 100), _negated=True), name='stock_policy_percent_at_most_100'), models.UniqueConstraint(condition=models.Q(('connection__isnull', True), ('listing__isnull', True), ('product__isnull', True)), fields=('tenant',), name='unique_default_stock_policy'), models.UniqueConstraint(condition=models.Q(('connection__isnull', False)), fields=('connection',), name='unique_connection_stock_policy'), models.UniqueConstraint(condition=models.Q(('product__isnull', False)), fields=('product',), name='unique_sku_stock_policy'), models.UniqueConstraint(condition=models.Q(('listing__isnull', False)), fields=('listing',), name='unique_listing_stock_policy')],
             },
         ),
         migrations.CreateModel(
-            name="StockPush",
+            name='StockPush',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                ("value", models.IntegerField()),
-                ("version", models.PositiveBigIntegerField()),
-                (
-                    "state",
-                    models.CharField(
-                        choices=[
-                            ("pending", "Pending"),
-                            ("submitted", "Submitted"),
-                            ("success", "Success"),
-                            ("error", "Error"),
-                        ],
-                        db_index=True,
-                        default="pending",
-                        max_length=16,
-                    ),
-                ),
-                ("answer", models.JSONField(blank=True, default=dict)),
-                ("finished_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "listing",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="stock_pushes",
-                        to="catalog.listing",
-                    ),
-                ),
-                (
-                    "tenant",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="tenants.tenant",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('value', models.IntegerField()),
+                ('version', models.PositiveBigIntegerField()),
+                ('state', models.CharField(choices=[('pending', 'Pending'), ('submitted', 'Submitted'), ('success', 'Success'), ('error', 'Error')], db_index=True, default='pending', max_length=16)),
+                ('answer', models.JSONField(blank=True, default=dict)),
+                ('finished_at', models.DateTimeField(blank=True, null=True)),
+                ('listing', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='stock_pushes', to='catalog.listing')),
+                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenants.tenant')),
             ],
             options={
-                "indexes": [
-                    models.Index(
-                        fields=["listing", "-created_at"], name="inventory_s_listing_450b7a_idx"
-                    )
-                ],
+                'indexes': [models.Index(fields=['listing', '-created_at'], name='inventory_s_listing_450b7a_idx')],
             },
         ),
     ]

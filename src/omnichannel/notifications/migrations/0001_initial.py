@@ -6,163 +6,83 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("tenants", "0001_initial"),
+        ('tenants', '0001_initial'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="EventSequence",
+            name='EventSequence',
             fields=[
-                (
-                    "tenant",
-                    models.OneToOneField(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        primary_key=True,
-                        related_name="+",
-                        serialize=False,
-                        to="tenants.tenant",
-                    ),
-                ),
-                ("last", models.PositiveBigIntegerField(default=0)),
+                ('tenant', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='+', serialize=False, to='tenants.tenant')),
+                ('last', models.PositiveBigIntegerField(default=0)),
             ],
         ),
         migrations.CreateModel(
-            name="Event",
+            name='Event',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "sequence",
-                    models.PositiveBigIntegerField(
-                        help_text="Monotonic per tenant; the feed cursor"
-                    ),
-                ),
-                ("type", models.CharField(db_index=True, max_length=60)),
-                ("subject_kind", models.CharField(max_length=30)),
-                ("subject_id", models.CharField(max_length=60)),
-                ("data", models.JSONField(default=dict)),
-                ("occurred_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "tenant",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="tenants.tenant",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('sequence', models.PositiveBigIntegerField(help_text='Monotonic per tenant; the feed cursor')),
+                ('type', models.CharField(db_index=True, max_length=60)),
+                ('subject_kind', models.CharField(max_length=30)),
+                ('subject_id', models.CharField(max_length=60)),
+                ('data', models.JSONField(default=dict)),
+                ('occurred_at', models.DateTimeField(auto_now_add=True)),
+                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenants.tenant')),
             ],
         ),
         migrations.CreateModel(
-            name="WebhookSubscription",
+            name='WebhookSubscription',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                ("url", models.URLField(max_length=500)),
-                (
-                    "event_types",
-                    models.JSONField(
-                        blank=True, default=list, help_text="Empty = every event type"
-                    ),
-                ),
-                ("secret", omnichannel.fields.EncryptedTextField()),
-                ("active", models.BooleanField(default=True)),
-                ("disabled_reason", models.CharField(blank=True, max_length=300)),
-                ("failing_since", models.DateTimeField(blank=True, null=True)),
-                ("last_success_at", models.DateTimeField(blank=True, null=True)),
-                ("last_error", models.CharField(blank=True, max_length=300)),
-                (
-                    "tenant",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="tenants.tenant",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('url', models.URLField(max_length=500)),
+                ('event_types', models.JSONField(blank=True, default=list, help_text='Empty = every event type')),
+                ('secret', omnichannel.fields.EncryptedTextField()),
+                ('active', models.BooleanField(default=True)),
+                ('disabled_reason', models.CharField(blank=True, max_length=300)),
+                ('failing_since', models.DateTimeField(blank=True, null=True)),
+                ('last_success_at', models.DateTimeField(blank=True, null=True)),
+                ('last_error', models.CharField(blank=True, max_length=300)),
+                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenants.tenant')),
             ],
             options={
-                "abstract": False,
+                'abstract': False,
             },
         ),
         migrations.CreateModel(
-            name="WebhookDelivery",
+            name='WebhookDelivery',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "state",
-                    models.CharField(
-                        choices=[
-                            ("pending", "Pending"),
-                            ("delivered", "Delivered"),
-                            ("dead", "Dead"),
-                        ],
-                        default="pending",
-                        max_length=10,
-                    ),
-                ),
-                ("attempts", models.PositiveIntegerField(default=0)),
-                ("next_attempt_at", models.DateTimeField(db_index=True)),
-                ("last_status", models.PositiveSmallIntegerField(blank=True, null=True)),
-                ("last_error", models.CharField(blank=True, max_length=300)),
-                ("delivered_at", models.DateTimeField(blank=True, null=True)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "event",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="deliveries",
-                        to="notifications.event",
-                    ),
-                ),
-                (
-                    "subscription",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="deliveries",
-                        to="notifications.webhooksubscription",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('state', models.CharField(choices=[('pending', 'Pending'), ('delivered', 'Delivered'), ('dead', 'Dead')], default='pending', max_length=10)),
+                ('attempts', models.PositiveIntegerField(default=0)),
+                ('next_attempt_at', models.DateTimeField(db_index=True)),
+                ('last_status', models.PositiveSmallIntegerField(blank=True, null=True)),
+                ('last_error', models.CharField(blank=True, max_length=300)),
+                ('delivered_at', models.DateTimeField(blank=True, null=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('event', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='notifications.event')),
+                ('subscription', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='notifications.webhooksubscription')),
             ],
         ),
         migrations.AddIndex(
-            model_name="event",
-            index=models.Index(
-                fields=["subject_kind", "subject_id"], name="notificatio_subject_cd27d6_idx"
-            ),
+            model_name='event',
+            index=models.Index(fields=['subject_kind', 'subject_id'], name='notificatio_subject_cd27d6_idx'),
         ),
         migrations.AddConstraint(
-            model_name="event",
-            constraint=models.UniqueConstraint(
-                fields=("tenant", "sequence"), name="unique_event_sequence"
-            ),
+            model_name='event',
+            constraint=models.UniqueConstraint(fields=('tenant', 'sequence'), name='unique_event_sequence'),
         ),
         migrations.AddIndex(
-            model_name="webhookdelivery",
-            index=models.Index(
-                fields=["state", "next_attempt_at"], name="notificatio_state_af2871_idx"
-            ),
+            model_name='webhookdelivery',
+            index=models.Index(fields=['state', 'next_attempt_at'], name='notificatio_state_af2871_idx'),
         ),
         migrations.AddConstraint(
-            model_name="webhookdelivery",
-            constraint=models.UniqueConstraint(
-                fields=("subscription", "event"), name="unique_delivery"
-            ),
+            model_name='webhookdelivery',
+            constraint=models.UniqueConstraint(fields=('subscription', 'event'), name='unique_delivery'),
         ),
     ]

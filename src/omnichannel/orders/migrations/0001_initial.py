@@ -5,209 +5,83 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("catalog", "0001_initial"),
-        ("channels", "0001_initial"),
-        ("inventory", "0001_initial"),
-        ("tenants", "0001_initial"),
+        ('catalog', '0001_initial'),
+        ('channels', '0001_initial'),
+        ('inventory', '0001_initial'),
+        ('tenants', '0001_initial'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="Order",
+            name='Order',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                ("channel", models.CharField(db_index=True, max_length=20)),
-                ("external_id", models.CharField(max_length=100)),
-                ("external_number", models.CharField(blank=True, max_length=100)),
-                (
-                    "type",
-                    models.CharField(
-                        choices=[
-                            ("marketplace", "Marketplace"),
-                            ("webstore", "Webstore"),
-                            ("pos", "Pos"),
-                            ("o2o", "O2O"),
-                            ("manual", "Manual"),
-                        ],
-                        default="marketplace",
-                        max_length=16,
-                    ),
-                ),
-                (
-                    "fulfilled_by",
-                    models.CharField(
-                        choices=[("seller", "Seller"), ("channel", "Channel")],
-                        default="seller",
-                        max_length=8,
-                    ),
-                ),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("pending_payment", "Pending Payment"),
-                            ("ready_to_process", "Ready To Process"),
-                            ("accepted", "Accepted"),
-                            ("packed", "Packed"),
-                            ("ready_to_ship", "Ready To Ship"),
-                            ("shipped", "Shipped"),
-                            ("delivered", "Delivered"),
-                            ("completed", "Completed"),
-                            ("cancelled", "Cancelled"),
-                            ("returned", "Returned"),
-                            ("on_hold", "On Hold"),
-                        ],
-                        db_index=True,
-                        max_length=20,
-                    ),
-                ),
-                ("channel_status", models.CharField(blank=True, max_length=60)),
-                (
-                    "hold_reason",
-                    models.CharField(
-                        blank=True,
-                        choices=[
-                            ("pre_order", "Pre Order"),
-                            ("mapping_error", "Mapping Error"),
-                            ("insufficient_stock", "Insufficient Stock"),
-                            ("payment", "Payment"),
-                            ("manual", "Manual"),
-                        ],
-                        max_length=24,
-                    ),
-                ),
-                ("cancel_requested", models.BooleanField(default=False)),
-                ("placed_at", models.DateTimeField(blank=True, db_index=True, null=True)),
-                ("channel_updated_at", models.DateTimeField(blank=True, null=True)),
-                ("paid_at", models.DateTimeField(blank=True, null=True)),
-                ("ship_by", models.DateTimeField(blank=True, null=True)),
-                ("cancelled_at", models.DateTimeField(blank=True, null=True)),
-                ("currency", models.CharField(blank=True, max_length=3)),
-                ("subtotal", models.DecimalField(decimal_places=2, default=0, max_digits=14)),
-                ("shipping_fee", models.DecimalField(decimal_places=2, default=0, max_digits=14)),
-                (
-                    "discount_seller",
-                    models.DecimalField(decimal_places=2, default=0, max_digits=14),
-                ),
-                (
-                    "discount_channel",
-                    models.DecimalField(decimal_places=2, default=0, max_digits=14),
-                ),
-                ("total", models.DecimalField(decimal_places=2, default=0, max_digits=14)),
-                ("cod", models.BooleanField(default=False)),
-                ("payment_method", models.CharField(blank=True, max_length=60)),
-                ("buyer", models.JSONField(blank=True, default=dict)),
-                ("shipping_address", models.JSONField(blank=True, default=dict)),
-                ("note", models.TextField(blank=True)),
-                ("channel_data", models.JSONField(blank=True, default=dict)),
-                (
-                    "raw",
-                    models.JSONField(
-                        blank=True, default=dict, help_text="The payload as the channel sent it"
-                    ),
-                ),
-                (
-                    "connection",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="orders",
-                        to="channels.connection",
-                    ),
-                ),
-                (
-                    "tenant",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="tenants.tenant",
-                    ),
-                ),
-                (
-                    "warehouse",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="orders",
-                        to="inventory.warehouse",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('channel', models.CharField(db_index=True, max_length=20)),
+                ('external_id', models.CharField(max_length=100)),
+                ('external_number', models.CharField(blank=True, max_length=100)),
+                ('type', models.CharField(choices=[('marketplace', 'Marketplace'), ('webstore', 'Webstore'), ('pos', 'Pos'), ('o2o', 'O2O'), ('manual', 'Manual')], default='marketplace', max_length=16)),
+                ('fulfilled_by', models.CharField(choices=[('seller', 'Seller'), ('channel', 'Channel')], default='seller', max_length=8)),
+                ('status', models.CharField(choices=[('pending_payment', 'Pending Payment'), ('ready_to_process', 'Ready To Process'), ('accepted', 'Accepted'), ('packed', 'Packed'), ('ready_to_ship', 'Ready To Ship'), ('shipped', 'Shipped'), ('delivered', 'Delivered'), ('completed', 'Completed'), ('cancelled', 'Cancelled'), ('returned', 'Returned'), ('on_hold', 'On Hold')], db_index=True, max_length=20)),
+                ('channel_status', models.CharField(blank=True, max_length=60)),
+                ('hold_reason', models.CharField(blank=True, choices=[('pre_order', 'Pre Order'), ('mapping_error', 'Mapping Error'), ('insufficient_stock', 'Insufficient Stock'), ('payment', 'Payment'), ('manual', 'Manual')], max_length=24)),
+                ('cancel_requested', models.BooleanField(default=False)),
+                ('placed_at', models.DateTimeField(blank=True, db_index=True, null=True)),
+                ('channel_updated_at', models.DateTimeField(blank=True, null=True)),
+                ('paid_at', models.DateTimeField(blank=True, null=True)),
+                ('ship_by', models.DateTimeField(blank=True, null=True)),
+                ('cancelled_at', models.DateTimeField(blank=True, null=True)),
+                ('currency', models.CharField(blank=True, max_length=3)),
+                ('subtotal', models.DecimalField(decimal_places=2, default=0, max_digits=14)),
+                ('shipping_fee', models.DecimalField(decimal_places=2, default=0, max_digits=14)),
+                ('discount_seller', models.DecimalField(decimal_places=2, default=0, max_digits=14)),
+                ('discount_channel', models.DecimalField(decimal_places=2, default=0, max_digits=14)),
+                ('total', models.DecimalField(decimal_places=2, default=0, max_digits=14)),
+                ('cod', models.BooleanField(default=False)),
+                ('payment_method', models.CharField(blank=True, max_length=60)),
+                ('buyer', models.JSONField(blank=True, default=dict)),
+                ('shipping_address', models.JSONField(blank=True, default=dict)),
+                ('note', models.TextField(blank=True)),
+                ('channel_data', models.JSONField(blank=True, default=dict)),
+                ('raw', models.JSONField(blank=True, default=dict, help_text='The payload as the channel sent it')),
+                ('connection', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='orders', to='channels.connection')),
+                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenants.tenant')),
+                ('warehouse', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='orders', to='inventory.warehouse')),
             ],
         ),
         migrations.CreateModel(
-            name="OrderLine",
+            name='OrderLine',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("external_line_id", models.CharField(max_length=100)),
-                ("channel_sku", models.CharField(blank=True, max_length=100)),
-                ("external_item_id", models.CharField(blank=True, max_length=100)),
-                ("external_variant_id", models.CharField(blank=True, max_length=100)),
-                ("name", models.CharField(blank=True, max_length=300)),
-                ("variant_name", models.CharField(blank=True, max_length=300)),
-                ("quantity", models.PositiveIntegerField()),
-                ("unit_price", models.DecimalField(decimal_places=2, default=0, max_digits=14)),
-                ("paid_price", models.DecimalField(decimal_places=2, default=0, max_digits=14)),
-                (
-                    "listing",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="order_lines",
-                        to="catalog.listing",
-                    ),
-                ),
-                (
-                    "order",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="lines",
-                        to="orders.order",
-                    ),
-                ),
-                (
-                    "product",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="order_lines",
-                        to="catalog.product",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('external_line_id', models.CharField(max_length=100)),
+                ('channel_sku', models.CharField(blank=True, max_length=100)),
+                ('external_item_id', models.CharField(blank=True, max_length=100)),
+                ('external_variant_id', models.CharField(blank=True, max_length=100)),
+                ('name', models.CharField(blank=True, max_length=300)),
+                ('variant_name', models.CharField(blank=True, max_length=300)),
+                ('quantity', models.PositiveIntegerField()),
+                ('unit_price', models.DecimalField(decimal_places=2, default=0, max_digits=14)),
+                ('paid_price', models.DecimalField(decimal_places=2, default=0, max_digits=14)),
+                ('listing', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='order_lines', to='catalog.listing')),
+                ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='orders.order')),
+                ('product', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='order_lines', to='catalog.product')),
             ],
         ),
         migrations.AddIndex(
-            model_name="order",
-            index=models.Index(
-                fields=["tenant", "status", "placed_at"], name="orders_orde_tenant__a02a63_idx"
-            ),
+            model_name='order',
+            index=models.Index(fields=['tenant', 'status', 'placed_at'], name='orders_orde_tenant__a02a63_idx'),
         ),
         migrations.AddConstraint(
-            model_name="order",
-            constraint=models.UniqueConstraint(
-                fields=("connection", "external_id"), name="unique_order_per_connection"
-            ),
+            model_name='order',
+            constraint=models.UniqueConstraint(fields=('connection', 'external_id'), name='unique_order_per_connection'),
         ),
         migrations.AddConstraint(
-            model_name="orderline",
-            constraint=models.UniqueConstraint(
-                fields=("order", "external_line_id"), name="unique_line_per_order"
-            ),
+            model_name='orderline',
+            constraint=models.UniqueConstraint(fields=('order', 'external_line_id'), name='unique_line_per_order'),
         ),
     ]

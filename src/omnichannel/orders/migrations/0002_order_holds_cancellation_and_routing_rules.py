@@ -5,100 +5,47 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("channels", "0001_initial"),
-        ("inventory", "0002_initial"),
-        ("orders", "0001_initial"),
-        ("tenants", "0001_initial"),
+        ('channels', '0001_initial'),
+        ('inventory', '0002_initial'),
+        ('orders', '0001_initial'),
+        ('tenants', '0001_initial'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="order",
-            name="cancel_reason",
+            model_name='order',
+            name='cancel_reason',
             field=models.CharField(blank=True, max_length=300),
         ),
         migrations.AddField(
-            model_name="order",
-            name="cancelled_by",
-            field=models.CharField(
-                blank=True,
-                choices=[
-                    ("buyer", "Buyer"),
-                    ("seller", "Seller"),
-                    ("channel", "Channel"),
-                    ("system", "System"),
-                ],
-                max_length=10,
-            ),
+            model_name='order',
+            name='cancelled_by',
+            field=models.CharField(blank=True, choices=[('buyer', 'Buyer'), ('seller', 'Seller'), ('channel', 'Channel'), ('system', 'System')], max_length=10),
         ),
         migrations.AddField(
-            model_name="order",
-            name="status_before_hold",
-            field=models.CharField(
-                blank=True,
-                choices=[
-                    ("pending_payment", "Pending Payment"),
-                    ("ready_to_process", "Ready To Process"),
-                    ("accepted", "Accepted"),
-                    ("packed", "Packed"),
-                    ("ready_to_ship", "Ready To Ship"),
-                    ("shipped", "Shipped"),
-                    ("delivered", "Delivered"),
-                    ("completed", "Completed"),
-                    ("cancelled", "Cancelled"),
-                    ("returned", "Returned"),
-                    ("on_hold", "On Hold"),
-                ],
-                help_text="Where the order stands underneath the hold; restored on release",
-                max_length=20,
-            ),
+            model_name='order',
+            name='status_before_hold',
+            field=models.CharField(blank=True, choices=[('pending_payment', 'Pending Payment'), ('ready_to_process', 'Ready To Process'), ('accepted', 'Accepted'), ('packed', 'Packed'), ('ready_to_ship', 'Ready To Ship'), ('shipped', 'Shipped'), ('delivered', 'Delivered'), ('completed', 'Completed'), ('cancelled', 'Cancelled'), ('returned', 'Returned'), ('on_hold', 'On Hold')], help_text='Where the order stands underneath the hold; restored on release', max_length=20),
         ),
         migrations.CreateModel(
-            name="RoutingRule",
+            name='RoutingRule',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                ("name", models.CharField(max_length=200)),
-                ("priority", models.PositiveIntegerField(default=100)),
-                ("product_category", models.CharField(blank=True, max_length=200)),
-                ("require_stock", models.BooleanField(default=True)),
-                ("active", models.BooleanField(default=True)),
-                (
-                    "connection",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="channels.connection",
-                    ),
-                ),
-                (
-                    "tenant",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="tenants.tenant",
-                    ),
-                ),
-                (
-                    "warehouse",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="inventory.warehouse",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('name', models.CharField(max_length=200)),
+                ('priority', models.PositiveIntegerField(default=100)),
+                ('product_category', models.CharField(blank=True, max_length=200)),
+                ('require_stock', models.BooleanField(default=True)),
+                ('active', models.BooleanField(default=True)),
+                ('connection', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='channels.connection')),
+                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenants.tenant')),
+                ('warehouse', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='inventory.warehouse')),
             ],
             options={
-                "ordering": ["priority", "id"],
+                'ordering': ['priority', 'id'],
             },
         ),
     ]

@@ -5,90 +5,52 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
-    dependencies = []
+    dependencies = [
+    ]
 
     operations = [
         migrations.CreateModel(
-            name="ApiClient",
+            name='ApiClient',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("name", models.CharField(max_length=200)),
-                ("scopes", models.JSONField(default=list)),
-                ("active", models.BooleanField(default=True)),
-                (
-                    "rate_limit_per_minute",
-                    models.PositiveIntegerField(
-                        blank=True,
-                        help_text="Requests per minute; empty = OMNI_API_RATE_PER_MINUTE",
-                        null=True,
-                    ),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=200)),
+                ('scopes', models.JSONField(default=list)),
+                ('active', models.BooleanField(default=True)),
+                ('rate_limit_per_minute', models.PositiveIntegerField(blank=True, help_text='Requests per minute; empty = OMNI_API_RATE_PER_MINUTE', null=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
             ],
         ),
         migrations.CreateModel(
-            name="Tenant",
+            name='Tenant',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("name", models.CharField(max_length=200, unique=True)),
-                ("active", models.BooleanField(default=True)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=200, unique=True)),
+                ('active', models.BooleanField(default=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
             ],
         ),
         migrations.CreateModel(
-            name="ApiToken",
+            name='ApiToken',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("token_hash", models.CharField(editable=False, max_length=64, unique=True)),
-                (
-                    "hint",
-                    models.CharField(
-                        editable=False, help_text="First characters, to recognise it", max_length=16
-                    ),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("revoked_at", models.DateTimeField(blank=True, null=True)),
-                ("last_used_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "client",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="tokens",
-                        to="tenants.apiclient",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('token_hash', models.CharField(editable=False, max_length=64, unique=True)),
+                ('hint', models.CharField(editable=False, help_text='First characters, to recognise it', max_length=16)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('revoked_at', models.DateTimeField(blank=True, null=True)),
+                ('last_used_at', models.DateTimeField(blank=True, null=True)),
+                ('client', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tokens', to='tenants.apiclient')),
             ],
         ),
         migrations.AddField(
-            model_name="apiclient",
-            name="tenant",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="api_clients",
-                to="tenants.tenant",
-            ),
+            model_name='apiclient',
+            name='tenant',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='api_clients', to='tenants.tenant'),
         ),
         migrations.AddConstraint(
-            model_name="apiclient",
-            constraint=models.UniqueConstraint(
-                fields=("tenant", "name"), name="unique_client_name_per_tenant"
-            ),
+            model_name='apiclient',
+            constraint=models.UniqueConstraint(fields=('tenant', 'name'), name='unique_client_name_per_tenant'),
         ),
     ]
