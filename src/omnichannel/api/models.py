@@ -6,7 +6,9 @@ from django.db import models
 
 
 class IdempotencyRecord(models.Model):
-    client = models.ForeignKey("tenants.ApiClient", on_delete=models.CASCADE, related_name="+")
+    client = models.ForeignKey(
+        "tenants.ApiClient", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     key = models.CharField(max_length=200)
     method = models.CharField(max_length=8)
     path = models.CharField(max_length=500)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.db import models
 
-from omnichannel.fields import TenantOwned
+from omnichannel.fields import TenantOwned, tenant_key
 
 
 class Product(TenantOwned):
+    tenant = tenant_key(db_index=False)  # another index or unique key starts with it
     sku = models.CharField(max_length=100)
     name = models.CharField(max_length=300)
     description = models.TextField(blank=True)
@@ -41,7 +42,9 @@ class Product(TenantOwned):
 class BundleComponent(models.Model):
     """One component of a virtual bundle: selling the bundle consumes its components."""
 
-    bundle = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="components")
+    bundle = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="components", db_index=False
+    )
     component = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="in_bundles")
     quantity = models.PositiveIntegerField(default=1)
 

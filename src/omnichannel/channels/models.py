@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from omnichannel.fields import EncryptedJSONField, EncryptedTextField, TenantOwned
+from omnichannel.fields import EncryptedJSONField, EncryptedTextField, TenantOwned, tenant_key
 
 
 class Channel(models.TextChoices):
@@ -58,6 +58,7 @@ class Connection(TenantOwned):
         AUTO = "auto", "Automatic (pickup rules decide)"
         WMS = "wms", "WMS-triggered"
 
+    tenant = tenant_key(db_index=False)  # another index or unique key starts with it
     channel = models.CharField(max_length=20, choices=Channel.choices)
     app = models.ForeignKey(
         ChannelApp,
@@ -103,8 +104,13 @@ class ApiCallLog(models.Model):
     """One call to an external API: the audit trail. Bodies are stored redacted."""
 
     tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+")
-    connection = models.ForeignKey(
-        Connection, on_delete=models.CASCADE, related_name="call_logs", null=True, blank=True
+    connection = models.ForeignKey(  # another index or unique key starts with it
+        Connection,
+        on_delete=models.CASCADE,
+        related_name="call_logs",
+        null=True,
+        blank=True,
+        db_index=False,
     )
     method = models.CharField(max_length=8)
     endpoint = models.CharField(max_length=300)
@@ -177,7 +183,9 @@ class InboundWebhook(models.Model):
 class SyncState(models.Model):
     """One job of one connection (order pull, stock drain, …): its cursor and last run."""
 
-    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="sync_states")
+    connection = models.ForeignKey(
+        Connection, on_delete=models.CASCADE, related_name="sync_states", db_index=False
+    )
     job = models.CharField(max_length=40)
     watermark = models.DateTimeField(null=True, blank=True, help_text="Read up to here")
     cursor = models.JSONField(default=dict, blank=True)
@@ -210,7 +218,9 @@ class ChannelCategory(models.Model):
     """A category of a channel app's marketplace, with its attributes: a cache of the
     channel's tree (refreshed on a schedule) for publishing and browsing."""
 
-    app = models.ForeignKey(ChannelApp, on_delete=models.CASCADE, related_name="categories")
+    app = models.ForeignKey(
+        ChannelApp, on_delete=models.CASCADE, related_name="categories", db_index=False
+    )
     external_id = models.CharField(max_length=100)
     parent_external_id = models.CharField(max_length=100, blank=True)
     name = models.CharField(max_length=300)

@@ -6,7 +6,7 @@ from datetime import time
 
 from django.db import models
 
-from omnichannel.fields import TenantOwned
+from omnichannel.fields import TenantOwned, tenant_key
 
 
 class Shipment(TenantOwned):
@@ -59,7 +59,9 @@ class Return(TenantOwned):
         REFUNDED = "refunded"
         DECLINED = "declined"
 
-    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="returns")
+    order = models.ForeignKey(
+        "orders.Order", on_delete=models.PROTECT, related_name="returns", db_index=False
+    )
     external_id = models.CharField(max_length=100)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.REQUESTED)
     reason = models.CharField(max_length=300, blank=True)
@@ -148,6 +150,7 @@ class PickupRule(TenantOwned):
         EARLIEST = "earliest", "Earliest slot after the order is ready"
         FIXED = "fixed", "A fixed daily slot"
 
+    tenant = tenant_key(db_index=False)  # another index or unique key starts with it
     name = models.CharField(max_length=200, blank=True)
     connection = models.ForeignKey(
         "channels.Connection",

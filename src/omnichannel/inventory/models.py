@@ -8,6 +8,7 @@ from omnichannel.fields import TenantOwned, tenant_key
 
 
 class Warehouse(TenantOwned):
+    tenant = tenant_key(db_index=False)  # another index or unique key starts with it
     code = models.CharField(max_length=50)
     name = models.CharField(max_length=200)
     address = models.JSONField(default=dict, blank=True)
@@ -121,8 +122,11 @@ class Reservation(TenantOwned):
 class ConnectionWarehouse(models.Model):
     """Which warehouses serve a shop's stock, and in which priority (1 = first)."""
 
-    connection = models.ForeignKey(
-        "channels.Connection", on_delete=models.CASCADE, related_name="warehouse_links"
+    connection = models.ForeignKey(  # another index or unique key starts with it
+        "channels.Connection",
+        on_delete=models.CASCADE,
+        related_name="warehouse_links",
+        db_index=False,
     )
     warehouse = models.ForeignKey(
         Warehouse, on_delete=models.CASCADE, related_name="connection_links"
@@ -271,8 +275,8 @@ class StockPush(TenantOwned):
         SUCCESS = "success"
         ERROR = "error"
 
-    listing = models.ForeignKey(
-        "catalog.Listing", on_delete=models.CASCADE, related_name="stock_pushes"
+    listing = models.ForeignKey(  # another index or unique key starts with it
+        "catalog.Listing", on_delete=models.CASCADE, related_name="stock_pushes", db_index=False
     )
     value = models.IntegerField()
     version = models.PositiveBigIntegerField()

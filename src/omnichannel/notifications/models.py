@@ -71,8 +71,8 @@ class WebhookDelivery(models.Model):
         DELIVERED = "delivered"
         DEAD = "dead"
 
-    subscription = models.ForeignKey(
-        WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries"
+    subscription = models.ForeignKey(  # another index or unique key starts with it
+        WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries", db_index=False
     )
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="deliveries")
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)

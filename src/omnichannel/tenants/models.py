@@ -33,7 +33,9 @@ class Tenant(models.Model):
 class ApiClient(models.Model):
     """A system (WMS, ERP, script) that calls the API for one tenant, with scopes."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="api_clients")
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.PROTECT, related_name="api_clients", db_index=False
+    )
     name = models.CharField(max_length=200)
     scopes = models.JSONField(default=list)
     active = models.BooleanField(default=True)
