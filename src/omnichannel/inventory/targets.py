@@ -1,9 +1,9 @@
 """Listing targets: load the stock picture for some listings, apply the pure function,
 and mark the listings whose target changed as pending (the push outbox).
 
-Cost is a fixed number of queries per call (listings; bundle components, levels, warehouse
-links and the shops' channels in one; policies; one batched update), then linear work in
-the number of listings: no query per listing, and ``listing_availability`` once per
+Cost is a fixed number of statements per chunk of up to ``CHUNK`` listings (one read of
+the listings with everything their targets depend on, one batched update), then linear
+work in the number of listings: no query per listing, and ``listing_availability`` once per
 distinct input. Callers run it inside the transaction that changed the stock, so the
 new targets commit or roll back with the change that caused them.
 """
@@ -40,17 +40,8 @@ CHUNK = 1000
 #: pending, and ``channels``: the channel of each of them as the recompute read it (None
 #: when it did not). The channels app schedules their stock drains for after the commit.
 listings_pending = Signal()
-LISTING_FIELDS = (
-    "id",
-    "tenant_id",
-    "connection_id",
-    "product_id",
-    "status",
-    "target_qty",
-    "last_pushed_qty",
-    "push_state",
-    "push_version",
-)
+# The listing fields a recompute reads.
+LISTING_FIELDS = tuple(name for name in sql.LISTING_ROW if name)
 
 
 def policy_values(policy: StockPolicy) -> PolicyValues:
@@ -162,49 +153,51 @@ def warehouse_sets(tenant_id: int, connection_ids: set[int]) -> dict[int, tuple[
     return {connection_id: tuple(ids) for connection_id, ids in links.items()}
 
 
-def policy_book(tenant_id: int, listings: Sequence[Listing]) -> PolicyBook:
-    connection_ids = {listing.connection_id for listing in listings}
-    product_ids = {listing.product_id for listing in listings if listing.product_id}
-    book = PolicyBook(None, {}, {}, {})
-    for policy in sql.policies_in_scope(
-        tenant_id, connection_ids, product_ids, [listing.pk for listing in listings]
-    ):
-        book.apply(policy, policy_values(policy))
-    return book
-
-
 def load_context(tenant_id: int, listings: Sequence[Listing]) -> Context:
-    """Everything ``listing_availability`` needs for ``listings``, in two queries: the
-    policies, and ``sql.recompute_picture_rows`` for the rest."""
-    product_ids = {listing.product_id for listing in listings if listing.product_id}
-    connection_ids = {listing.connection_id for listing in listings}
+    """Everything ``listing_availability`` needs for ``listings`` (as stored), in one
+    statement: ``sql.recompute_rows``."""
+    if not listings:
+        nothing = StockPicture(at=timezone.now(), available={})
+        return Context(nothing, PolicyBook(None, {}, {}, {}), {})
+    chunk, params = sql.listings_chunk([listing.pk for listing in listings])
+    return read_context(sql.recompute_rows(tenant_id, chunk, params, with_listings=False))[1]
+
+
+def read_context(rows: Iterable[sql.PictureRow]) -> tuple[list[Listing], Context]:
+    """The listings (in id order) and the context in ``sql.recompute_rows``' rows."""
     components: dict[int, list[tuple[int, int]]] = defaultdict(list)
     available: dict[tuple[int, int], int] = {}
     links: dict[int, list[tuple[int, int]]] = defaultdict(list)
     channels: dict[int, str] = {}
     active: list[int] = []
-    for kind, a, b, c, text in sql.recompute_picture_rows(tenant_id, product_ids, connection_ids):
+    listing_rows, policy_rows = [], []
+    for row in rows:
+        kind, a, b, c = row[:4]
         if kind == "l":
             available[(a, b)] = c
+        elif kind == "L":
+            listing_rows.append(row)
         elif kind == "c":
             components[a].append((b, c))
         elif kind == "s":
-            channels[a] = text
+            channels[a] = row[1 + sql.PICTURE_INTS]
             if b is not None:
                 links[a].append((c, b))
+        elif kind == "a":
+            active.append(a)
         else:
-            active.append(b)
+            policy_rows.append(row)
+    book = PolicyBook(None, {}, {}, {})
+    for policy in sql.rows_as(StockPolicy, sql.POLICY_ROW, policy_rows):
+        book.apply(policy, policy_values(policy))
+    listings = sql.rows_as(Listing, sql.LISTING_ROW, listing_rows)
+    listings.sort(key=lambda listing: listing.pk)
     picture = StockPicture(
         at=timezone.now(),
         available=available,
         components={bundle: tuple(parts) for bundle, parts in components.items()},
     )
-    return Context(
-        picture,
-        policy_book(tenant_id, listings),
-        serving_warehouses(channels, links, active),
-        channels,
-    )
+    return listings, Context(picture, book, serving_warehouses(channels, links, active), channels)
 
 
 def serving_warehouses(
@@ -260,8 +253,9 @@ def apply_targets(
     return changed
 
 
-ChunkLoader = Callable[[int], list[Listing]]
-"""Up to ``CHUNK`` listings with ids above the given one, in id order, locked."""
+ChunkLoader = Callable[[int], tuple[list[Listing], Context]]
+"""Up to ``CHUNK`` listings with ids above the given one, in id order, locked, and their
+context."""
 
 
 def recompute(tenant_id: int, listing_filter: Q) -> list[Listing]:
@@ -272,10 +266,15 @@ def recompute(tenant_id: int, listing_filter: Q) -> list[Listing]:
         .select_for_update()
         .only(*LISTING_FIELDS)
     )
-    return recompute_chunks(tenant_id, lambda after: list(matching.filter(pk__gt=after)[:CHUNK]))
+
+    def load_chunk(after: int) -> tuple[list[Listing], Context]:
+        chunk = list(matching.filter(pk__gt=after)[:CHUNK])
+        return chunk, load_context(tenant_id, chunk)
+
+    return recompute_chunks(load_chunk)
 
 
-def recompute_chunks(tenant_id: int, load_chunk: ChunkLoader) -> list[Listing]:
+def recompute_chunks(load_chunk: ChunkLoader) -> list[Listing]:
     """Recompute the listings ``load_chunk`` returns, chunk after chunk.
 
     On PostgreSQL the listings are locked first (in id order), so two transactions that
@@ -286,10 +285,9 @@ def recompute_chunks(tenant_id: int, load_chunk: ChunkLoader) -> list[Listing]:
     with transaction.atomic(savepoint=False):
         last = 0
         while True:
-            chunk = load_chunk(last)
+            chunk, context = load_chunk(last)
             if chunk:
                 last = chunk[-1].pk
-                context = load_context(tenant_id, chunk)
                 changed.extend(apply_targets(chunk, context.targets(chunk), context.channels))
             if len(chunk) < CHUNK:
                 return changed
@@ -338,10 +336,14 @@ def recompute_products(tenant_id: int, product_ids: Iterable[int]) -> list[Listi
     if gathered is not None:
         gathered[tenant_id] |= ids
         return []
-    return recompute_chunks(
-        tenant_id,
-        lambda after: sql.locked_listings_of_products(tenant_id, ids, LISTING_FIELDS, after, CHUNK),
-    )
+    if not ids:
+        return []
+
+    def load_chunk(after: int) -> tuple[list[Listing], Context]:
+        chunk, params = sql.locked_chunk_of_products(tenant_id, ids, after, CHUNK)
+        return read_context(sql.recompute_rows(tenant_id, chunk, params, with_listings=True))
+
+    return recompute_chunks(load_chunk)
 
 
 def recompute_listing(listing: Listing) -> None:
