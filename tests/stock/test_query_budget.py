@@ -7,13 +7,13 @@ from __future__ import annotations
 from django.db import connection as db_connection
 from django.test.utils import CaptureQueriesContext
 
-# Auth; the batch's products, warehouses and known ids (one statement); level lock, ledger
-# insert, level update; the recompute: the listings locked, with their bundle components,
-# levels, warehouse links, the tenant's active warehouses, the shops' channels and the
-# policies (one statement), then their update (no POS/manual settling when the shops are
-# of other channels); the request's transaction is a savepoint and its release inside the
-# test's.
-SINGLE_MOVEMENT_BUDGET = 9
+# Auth; the batch's products, warehouses and known ids, and its levels locked (one
+# statement); ledger insert, level update; the recompute: the listings locked, with their
+# bundle components, levels, warehouse links, the tenant's active warehouses, the shops'
+# channels and the policies (one statement), then their update (no POS/manual settling
+# when the shops are of other channels); the request's transaction is a savepoint and its
+# release inside the test's.
+SINGLE_MOVEMENT_BUDGET = 8
 
 
 def post_one(caller, movement_id: str, sku: str):  # noqa: ANN001, ANN201

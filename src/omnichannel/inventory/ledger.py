@@ -22,7 +22,7 @@ from omnichannel.catalog.models import Product
 from omnichannel.errors import Conflict, DomainError, Unprocessable
 from omnichannel.inventory import sql
 from omnichannel.inventory.levels import Pair, locked_levels, write_levels
-from omnichannel.inventory.models import StockMovement, Warehouse
+from omnichannel.inventory.models import StockLevel, StockMovement, Warehouse
 from omnichannel.inventory.targets import recompute_products
 from omnichannel.tenants.models import Tenant
 
@@ -103,21 +103,28 @@ class ItemErrors:
 @dataclass
 class References:
     """The products and warehouses a batch names (only the fields the ledger reads; the
-    others are deferred), and the content hash of each of its ids already in the ledger."""
+    others are deferred), the content hash of each of its ids already in the ledger, and
+    the levels of the (SKU, warehouse code) pairs it moves, locked (those that exist)."""
 
     products: dict[str, Product]
     warehouses: dict[str, Warehouse]
     bundles: set[int]
     known: dict[str, str] = field(default_factory=dict)
+    levels: dict[Pair, StockLevel] = field(default_factory=dict)
 
     @classmethod
     def load(
-        cls, tenant: Tenant, skus: set[str], codes: set[str], movement_ids: Collection[str] = ()
+        cls,
+        tenant: Tenant,
+        skus: set[str],
+        codes: set[str],
+        movement_ids: Collection[str] = (),
+        pairs: Collection[tuple[str, str]] = (),
     ) -> References:
         refs = cls({}, {}, set())
         alias = connection.alias
-        for kind, pk, name, flag, digest in sql.movement_reference_rows(
-            tenant.pk, skus, codes, movement_ids
+        for kind, pk, name, flag, digest, *level in sql.movement_reference_rows(
+            tenant.pk, skus, codes, movement_ids, pairs
         ):
             if kind == "p":
                 values = (pk, tenant.pk, name)
@@ -127,6 +134,11 @@ class References:
             elif kind == "w":
                 values = (pk, tenant.pk, name, bool(flag))
                 refs.warehouses[name] = sql.loaded(Warehouse, alias, WAREHOUSE_FIELDS, values)
+            elif kind == "v":
+                product_id, warehouse_id, on_hand, reserved = level
+                values = (pk, tenant.pk, warehouse_id, product_id, on_hand, reserved)
+                found = sql.loaded(StockLevel, alias, sql.LEVEL_COLUMNS, values)
+                refs.levels[(product_id, warehouse_id)] = found
             else:
                 refs.known[name] = digest
         return refs
@@ -205,6 +217,7 @@ def apply_movements(tenant: Tenant, items: Sequence[MovementInput]) -> MovementR
         {item.warehouse for item in items}
         | {item.to_warehouse for item in items if item.to_warehouse},
         {item.movement_id for item in items},
+        {(x.sku, code) for x in items for code in (x.warehouse, x.to_warehouse) if code},
     )
     known = refs.known
     new: list[tuple[int, MovementInput, str]] = []
@@ -227,7 +240,9 @@ def apply_movements(tenant: Tenant, items: Sequence[MovementInput]) -> MovementR
             new.append((index, item, digest))
 
     changes = {index: deltas(item, refs) for index, item, _ in new}
-    levels = locked_levels(tenant.pk, {pair for d in changes.values() for pair, _ in d})
+    levels = locked_levels(
+        tenant.pk, {pair for d in changes.values() for pair, _ in d}, found=refs.levels
+    )
     negative_ok = {w.pk for w in refs.warehouses.values() if w.allow_negative_stock}
     for index, item, _ in new:
         refused = [
@@ -285,7 +300,12 @@ def apply_counts(
     nothing, which makes repeating a count harmless."""
     with transaction.atomic():
         errors = ItemErrors()
-        refs = References.load(tenant, {c.sku for c in counts}, {c.warehouse for c in counts})
+        refs = References.load(
+            tenant,
+            {c.sku for c in counts},
+            {c.warehouse for c in counts},
+            pairs={(c.sku, c.warehouse) for c in counts},
+        )
         seen: set[tuple[str, str]] = set()
         for index, count in enumerate(counts):
             if (count.warehouse, count.sku) in seen:
@@ -298,7 +318,7 @@ def apply_counts(
             count: (refs.products[count.sku].pk, refs.warehouses[count.warehouse].pk)
             for count in counts
         }
-        levels = locked_levels(tenant.pk, pairs.values())
+        levels = locked_levels(tenant.pk, pairs.values(), found=refs.levels)
         batch = uuid.uuid4().hex[:12]
         results, movements = [], []
         for index, count in enumerate(counts):

@@ -19,37 +19,46 @@ BundleParts = dict[int, list[tuple[int, int]]]
 """(component id, units per bundle) of each bundle, by bundle id: what ``bundle_parts`` reads."""
 
 
-def locked_levels(tenant_id: int, pairs: Iterable[Pair]) -> dict[Pair, StockLevel]:
+def locked_levels(
+    tenant_id: int, pairs: Iterable[Pair], found: Mapping[Pair, StockLevel] | None = None
+) -> dict[Pair, StockLevel]:
     """The levels of ``pairs``, locked until the transaction ends (PostgreSQL).
 
     Locks are taken in id order so two transactions never wait on each other in a circle.
     A missing level is returned unsaved at zero; if two transactions create the same one,
     the unique constraint refuses the second (the caller retries). On SQLite the
     IMMEDIATE transaction already holds the database's write lock.
+
+    ``found``: the levels of ``pairs`` the caller already read and locked with a statement
+    of its own (``sql.movement_reference_rows``); a pair not in it has no level yet.
     """
     wanted = set(pairs)
     writes = held()
     if writes is None:
-        return read_levels(tenant_id, wanted)
+        return read_levels(tenant_id, wanted, found)
     levels = writes.levels.setdefault(tenant_id, {})
-    missing = wanted - levels.keys()
+    missing = wanted - levels.keys()  # a level in hand is newer than any read of it
     if missing:
-        levels.update(read_levels(tenant_id, missing))
+        levels.update(read_levels(tenant_id, missing, found))
     return {pair: levels[pair] for pair in wanted}
 
 
-def read_levels(tenant_id: int, wanted: set[Pair]) -> dict[Pair, StockLevel]:
-    rows = sql.locked_level_rows(
-        tenant_id,
-        {product for product, _ in wanted},
-        {warehouse for _, warehouse in wanted},
-    )
-    levels = {(level.product_id, level.warehouse_id): level for level in rows}
+def read_levels(
+    tenant_id: int, wanted: set[Pair], found: Mapping[Pair, StockLevel] | None = None
+) -> dict[Pair, StockLevel]:
+    if found is None:
+        rows = sql.locked_level_rows(
+            tenant_id,
+            {product for product, _ in wanted},
+            {warehouse for _, warehouse in wanted},
+        )
+        found = {(level.product_id, level.warehouse_id): level for level in rows}
+    levels = {pair: found[pair] for pair in wanted if pair in found}
     for product_id, warehouse_id in wanted - levels.keys():
         levels[(product_id, warehouse_id)] = StockLevel(
             tenant_id=tenant_id, product_id=product_id, warehouse_id=warehouse_id
         )
-    return {pair: level for pair, level in levels.items() if pair in wanted}
+    return levels
 
 
 def write_levels(levels: Iterable[StockLevel]) -> None:

@@ -405,37 +405,66 @@ def reservations_of_lines(line_ids: Collection[int]) -> list[Reservation]:
 
 
 def movement_reference_rows(
-    tenant_id: int, skus: Collection[str], codes: Collection[str], movement_ids: Collection[str]
-) -> list[tuple[str, Any, Any, Any, Any]]:
+    tenant_id: int,
+    skus: Collection[str],
+    codes: Collection[str],
+    movement_ids: Collection[str],
+    pairs: Collection[tuple[str, str]] = (),
+) -> list[tuple[Any, ...]]:
     """What a batch of movements refers to, in one statement (on PostgreSQL every
-    statement is a round trip). Rows of the tenant's, by kind:
+    statement is a round trip). Rows of the tenant's, by kind, each padded to 9 columns:
 
     - ``p``: (product id, SKU, is a bundle, None) of the products with ``skus``;
     - ``w``: (warehouse id, code, allows negative stock, None) of the warehouses with ``codes``;
-    - ``m``: (None, movement id, None, content hash) of ``movement_ids`` already in the ledger.
+    - ``m``: (None, movement id, None, content hash) of ``movement_ids`` already in the ledger;
+    - ``v``: (level id, None, None, None, product id, warehouse id, on_hand, reserved) of the
+      levels of the (SKU, warehouse code) ``pairs`` that have one, locked in id order on
+      PostgreSQL, as ``locked_level_rows`` locks them.
     """
+    levels = ", ".join(f"CAST(NULL AS {kind})" for kind in ("bigint",) * 4)
     branches: list[str] = []
     params: list[Any] = []
+    if pairs:
+        branches.append(
+            "SELECT 'v', id, NULL, NULL, NULL, product_id, warehouse_id, on_hand, reserved"
+            " FROM held"
+        )
     if skus:
         branches.append(
             f"SELECT 'p', product.id, product.sku, EXISTS (SELECT 1 FROM {table(BundleComponent)}"
-            f" part WHERE part.bundle_id = product.id), NULL FROM {table(Product)} product"
-            f" WHERE product.tenant_id = %s AND product.sku IN ({marks(skus)})"
+            f" part WHERE part.bundle_id = product.id), NULL, {levels} FROM {table(Product)}"
+            f" product WHERE product.tenant_id = %s AND product.sku IN ({marks(skus)})"
         )
         params += [tenant_id, *skus]
     if codes:
         branches.append(
-            f"SELECT 'w', id, code, allow_negative_stock, NULL FROM {table(Warehouse)}"
+            f"SELECT 'w', id, code, allow_negative_stock, NULL, {levels} FROM {table(Warehouse)}"
             f" WHERE tenant_id = %s AND code IN ({marks(codes)})"
         )
         params += [tenant_id, *codes]
     if movement_ids:
         branches.append(
-            f"SELECT 'm', NULL, movement_id, NULL, content_hash FROM {table(StockMovement)}"
-            f" WHERE tenant_id = %s AND movement_id IN ({marks(movement_ids)})"
+            f"SELECT 'm', NULL, movement_id, NULL, content_hash, {levels}"
+            f" FROM {table(StockMovement)} WHERE tenant_id = %s"
+            f" AND movement_id IN ({marks(movement_ids)})"
         )
         params += [tenant_id, *movement_ids]
-    return fetch(" UNION ALL ".join(branches), params) if branches else []
+    if not branches:
+        return []
+    statement = " UNION ALL ".join(branches)
+    if pairs:
+        statement = (
+            f"WITH held AS MATERIALIZED (SELECT id, product_id, warehouse_id, on_hand, reserved"
+            f" FROM {table(StockLevel)} WHERE id IN (SELECT level.id FROM {table(StockLevel)}"
+            f" level JOIN {table(Product)} product ON product.id = level.product_id"
+            f" JOIN {table(Warehouse)} warehouse ON warehouse.id = level.warehouse_id"
+            f" WHERE product.tenant_id = %s AND warehouse.tenant_id = %s"
+            f" AND (product.sku, warehouse.code) IN"
+            f" (VALUES {', '.join(['(%s, %s)'] * len(pairs))}))"
+            f" ORDER BY id{for_update()}) {statement}"
+        )
+        params = [tenant_id, tenant_id, *(value for pair in pairs for value in pair), *params]
+    return fetch(statement, params)
 
 
 def insert_rows(rows: Sequence[Model], key: Sequence[str] = ()) -> None:
