@@ -19,10 +19,13 @@ pytestmark = [
 
 
 def plan_of_the_recompute_read(tenant_id: int, product_ids: list[int]) -> str:
-    chunk, params = sql.locked_chunk_of_products(tenant_id, product_ids, 0, CHUNK)
+    chunk = sql.locked_chunk_of_products(tenant_id, product_ids, 0, CHUNK)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE catalog_listing, catalog_product, catalog_bundlecomponent")
-        cursor.execute(f"EXPLAIN WITH chunk AS MATERIALIZED ({chunk}) SELECT id FROM chunk", params)
+        cursor.execute(
+            f"EXPLAIN WITH chunk AS MATERIALIZED ({chunk.listings}) SELECT id FROM chunk",
+            chunk.listings_params,
+        )
         return "\n".join(row[0] for row in cursor.fetchall())
 
 

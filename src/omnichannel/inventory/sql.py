@@ -19,7 +19,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
@@ -269,27 +269,37 @@ def picture_columns(
     return ", ".join(columns)
 
 
-def recompute_rows(
-    tenant_id: int, chunk: str, chunk_params: Sequence[Any], with_listings: bool
-) -> list[PictureRow]:
-    """Everything a recompute reads, in one statement (on PostgreSQL every statement is a
-    round trip). ``chunk`` selects the listings to recompute (at least their id,
-    connection_id and product_id; with ``with_listings``, the columns of ``LISTING_ROW``,
-    returned as ``L`` rows); every other row is about them. By kind, in integer slots
-    unless said:
+class Chunk(NamedTuple):
+    """The listings a ``recompute_rows`` is about: ``listings``, a SELECT of at least their
+    id, connection_id and product_id (of ``LISTING_ROW`` to return them as ``L`` rows),
+    and ``products``, a SELECT of the products they sell (or more), each with its
+    parameters. ``products`` may read the listings as ``chunk``; written out, as the
+    ``IN`` list it is made of, it lets PostgreSQL see how few they are and find their
+    levels, components and policies through the indexes."""
 
-    - ``L``: a listing (``LISTING_ROW``);
-    - ``c``: (bundle id, component id, units per bundle) of the bundles they sell;
-    - ``l``: (product id, warehouse id, on_hand - reserved) of their products and of those
+    listings: str
+    listings_params: Sequence[Any]
+    products: str = "SELECT product_id FROM chunk"
+    products_params: Sequence[Any] = ()
+
+
+def recompute_rows(tenant_id: int, chunk: Chunk, with_listings: bool) -> list[PictureRow]:
+    """Everything a recompute reads, in one statement (on PostgreSQL every statement is a
+    round trip): ``chunk``'s listings, as ``chunk``, and every row about them. By kind, in
+    integer slots unless said:
+
+    - ``L``: a listing (``LISTING_ROW``), with ``with_listings``;
+    - ``c``: (bundle id, component id, units per bundle) of the bundles among the products;
+    - ``l``: (product id, warehouse id, on_hand - reserved) of the products and of those
       bundles' components, in every warehouse;
     - ``s``: (connection id, linked active warehouse id, link priority; channel as text)
-      of each of their connections; a connection without such a link has one row with
-      no warehouse;
+      of each of the listings' connections; a connection without such a link has one row
+      with no warehouse;
     - ``a``: (warehouse id) of each of the tenant's active warehouses;
     - ``p``: a policy that may apply to them (``POLICY_ROW``): the tenant default, and
       those of their connections, products and listings.
     """
-    products, shops = "SELECT product_id FROM chunk", "SELECT connection_id FROM chunk"
+    products, shops = chunk.products, "SELECT connection_id FROM chunk"
     components = f"SELECT component_id FROM {table(BundleComponent)} WHERE bundle_id IN"
     policy = picture_columns(
         "p",
@@ -321,15 +331,17 @@ def recompute_rows(
         ints = [name for name in LISTING_ROW[1 : PICTURE_INTS + 1] if name]
         listing = picture_columns("L", ints, ["status", "push_state"])
         branches.insert(0, f"SELECT {listing} FROM chunk")
+    of_products = chunk.products_params
     return fetch(
-        f"WITH chunk AS MATERIALIZED ({chunk}) {' UNION ALL '.join(branches)}",
-        [*chunk_params, True, tenant_id, True, tenant_id],
+        f"WITH chunk AS MATERIALIZED ({chunk.listings}) {' UNION ALL '.join(branches)}",
+        [*chunk.listings_params, *of_products, *of_products, *of_products]
+        + [True, tenant_id, True, tenant_id, *of_products],
     )
 
 
-def listings_chunk(listing_ids: Collection[int]) -> tuple[str, list[Any]]:
-    """A ``chunk`` for ``recompute_rows``: these listings."""
-    return (
+def listings_chunk(listing_ids: Collection[int]) -> Chunk:
+    """A ``Chunk`` of these listings."""
+    return Chunk(
         f"SELECT id, connection_id, product_id FROM {table(Listing)}"
         f" WHERE id IN ({marks(listing_ids)})",
         list(listing_ids),
@@ -338,25 +350,31 @@ def listings_chunk(listing_ids: Collection[int]) -> tuple[str, list[Any]]:
 
 def locked_chunk_of_products(
     tenant_id: int, product_ids: Collection[int], after: int, limit: int
-) -> tuple[str, list[Any]]:
-    """A ``chunk`` for ``recompute_rows``: the tenant's listings of ``product_ids`` and of
-    every bundle containing one of them, with ids above ``after``, in id order, at most
-    ``limit``, locked on PostgreSQL; with the columns of ``LISTING_ROW``.
+) -> Chunk:
+    """A ``Chunk`` of the listings of the tenant's ``product_ids`` and of every bundle
+    containing one of them, with ids above ``after``, in id order, at most ``limit``,
+    locked on PostgreSQL; with the columns of ``LISTING_ROW``.
 
-    The products are one set (``IN`` a union), so both databases find the listings
-    through the product index: ``product_id IN (…) OR product_id IN (SELECT …)`` made
-    PostgreSQL scan the whole listing table (10 ms per movement at 60,000 listings).
-    ``+tenant_id`` (the same value) keeps the planner off the tenant index: found through
-    it (it also gives id order), SQLite walked all the tenant's listings to find a few
-    SKUs' (3x slower at 800 listings, and growing with the catalog)."""
+    The listings are found through the product index only, on both databases: the
+    products are one set (``IN`` a union), and the tenant is checked on the products (a
+    listing sells its tenant's products). ``product_id IN (…) OR product_id IN (SELECT …)``
+    made PostgreSQL walk the whole listing table (10 ms a movement at 60,000 listings); a
+    condition on the listing's tenant let SQLite walk all the tenant's listings through
+    the tenant index, and, written ``+tenant_id`` to keep SQLite off that index, it left
+    PostgreSQL without statistics for it (a tenant's listings estimated at 0.5 %)."""
     ids = marks(product_ids)
+    products = (
+        f"SELECT id FROM {table(Product)} WHERE tenant_id = %s AND id IN ({ids}) UNION ALL"
+        f" SELECT bundle_id FROM {table(BundleComponent)} WHERE component_id IN ({ids})"
+    )
+    of_products = [tenant_id, *product_ids, *product_ids]
     columns = ", ".join(name for name in LISTING_ROW if name)
-    return (
-        f"SELECT {columns} FROM {table(Listing)} WHERE +tenant_id = %s AND product_id IN"
-        f" (SELECT id FROM {table(Product)} WHERE id IN ({ids}) UNION ALL"
-        f" SELECT bundle_id FROM {table(BundleComponent)} WHERE component_id IN ({ids}))"
+    return Chunk(
+        f"SELECT {columns} FROM {table(Listing)} WHERE product_id IN ({products})"
         f" AND id > %s ORDER BY id LIMIT %s{for_update()}",
-        [tenant_id, *product_ids, *product_ids, after, limit],
+        [*of_products, after, limit],
+        products,
+        of_products,
     )
 
 

@@ -159,8 +159,8 @@ def load_context(tenant_id: int, listings: Sequence[Listing]) -> Context:
     if not listings:
         nothing = StockPicture(at=timezone.now(), available={})
         return Context(nothing, PolicyBook(None, {}, {}, {}), {})
-    chunk, params = sql.listings_chunk([listing.pk for listing in listings])
-    return read_context(sql.recompute_rows(tenant_id, chunk, params, with_listings=False))[1]
+    chunk = sql.listings_chunk([listing.pk for listing in listings])
+    return read_context(sql.recompute_rows(tenant_id, chunk, with_listings=False))[1]
 
 
 def read_context(rows: Iterable[sql.PictureRow]) -> tuple[list[Listing], Context]:
@@ -340,8 +340,8 @@ def recompute_products(tenant_id: int, product_ids: Iterable[int]) -> list[Listi
         return []
 
     def load_chunk(after: int) -> tuple[list[Listing], Context]:
-        chunk, params = sql.locked_chunk_of_products(tenant_id, ids, after, CHUNK)
-        return read_context(sql.recompute_rows(tenant_id, chunk, params, with_listings=True))
+        chunk = sql.locked_chunk_of_products(tenant_id, ids, after, CHUNK)
+        return read_context(sql.recompute_rows(tenant_id, chunk, with_listings=True))
 
     return recompute_chunks(load_chunk)
 
