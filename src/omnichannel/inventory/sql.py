@@ -237,9 +237,10 @@ def linked_warehouse_rows(connection_ids: Collection[int]) -> list[tuple[int, in
     )
 
 
-# A row of ``recompute_rows``: its kind, then integer slots, text slots, a flag and a time,
-# each typed alike in every branch of the UNION (PostgreSQL would type a slot that the
-# first branches leave NULL as text, and then refuse the integers of a later branch).
+# A row of ``recompute_rows``: its kind, then integer slots, text slots, a flag and a time.
+# PostgreSQL types a UNION's columns pair by pair from its first branch on, so only the
+# first branch's empty slots are cast: left NULL there, a slot would be typed text and
+# refuse the integers of a later branch.
 PICTURE_INTS = 10
 PICTURE_TEXTS = 2
 PictureRow = tuple[Any, ...]
@@ -259,10 +260,17 @@ POLICY_ROW = (
 
 
 def picture_columns(
-    kind: str, ints: Sequence[str] = (), texts: Sequence[str] = (), flag: str = "", at: str = ""
+    kind: str,
+    ints: Sequence[str] = (),
+    texts: Sequence[str] = (),
+    flag: str = "",
+    at: str = "",
+    first: bool = False,
 ) -> str:
-    """The select list of one branch of ``recompute_rows``; empty slots are typed NULLs."""
-    null = "CAST(NULL AS {})".format
+    """The select list of one branch of ``recompute_rows``; empty slots are NULLs, typed in
+    the ``first`` branch. (Casting them all made the statement longer than psycopg caches
+    the parsing of, 4,096 characters.)"""
+    null = "CAST(NULL AS {})".format if first else lambda _: "NULL"
     columns = [f"'{kind}'", *ints, *[null("bigint")] * (PICTURE_INTS - len(ints))]
     columns += [*texts, *[null("text")] * (PICTURE_TEXTS - len(texts))]
     columns += [flag or null("boolean"), at or null("timestamptz")]
@@ -310,7 +318,7 @@ def recompute_rows(tenant_id: int, chunk: Chunk, with_listings: bool) -> list[Pi
     )
     shop = picture_columns("s", ["shop.id", "link.warehouse_id", "link.priority"], ["shop.channel"])
     branches = [
-        f"SELECT {picture_columns('c', ['bundle_id', 'component_id', 'quantity'])}"
+        f"SELECT {picture_columns('c', ['bundle_id', 'component_id', 'quantity'], first=True)}"
         f" FROM {table(BundleComponent)} WHERE bundle_id IN ({products})",
         f"SELECT {picture_columns('l', ['product_id', 'warehouse_id', 'on_hand - reserved'])}"
         f" FROM {table(StockLevel)} WHERE product_id IN ({products} UNION {components}"
@@ -329,7 +337,7 @@ def recompute_rows(tenant_id: int, chunk: Chunk, with_listings: bool) -> list[Pi
     ]
     if with_listings:
         ints = [name for name in LISTING_ROW[1 : PICTURE_INTS + 1] if name]
-        listing = picture_columns("L", ints, ["status", "push_state"])
+        listing = picture_columns("L", ints, ["status", "push_state"], first=True)
         branches.insert(0, f"SELECT {listing} FROM chunk")
     of_products = chunk.products_params
     return fetch(
