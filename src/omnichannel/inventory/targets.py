@@ -21,7 +21,7 @@ from django.db.models import Q
 from django.dispatch import Signal
 from django.utils import timezone
 
-from omnichannel.catalog.models import BundleComponent, Listing
+from omnichannel.catalog.models import BundleComponent, Listing, Product
 from omnichannel.channels.models import DIRECT_CHANNELS
 from omnichannel.inventory import sql
 from omnichannel.inventory.availability import (
@@ -294,10 +294,13 @@ def recompute_chunks(load_chunk: ChunkLoader) -> list[Listing]:
 
 
 def affected_by_products(product_ids: Iterable[int]) -> Q:
-    """Listings of these products and of every bundle that contains one of them."""
+    """Listings of these products and of every bundle that contains one of them: the
+    products as one set, so that the listings are found through the product index (an
+    ``OR`` of the two walks the listing table on PostgreSQL)."""
     ids = set(product_ids)
     bundles = BundleComponent.objects.filter(component_id__in=ids).values("bundle_id")
-    return Q(product_id__in=ids) | Q(product_id__in=bundles)
+    own = Product.objects.filter(pk__in=ids).values("pk")
+    return Q(product_id__in=own.union(bundles, all=True))
 
 
 _deferred = threading.local()
