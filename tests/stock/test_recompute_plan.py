@@ -23,8 +23,9 @@ def plan_of_the_recompute_read(tenant_id: int, product_ids: list[int]) -> str:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE catalog_listing, catalog_product, catalog_bundlecomponent")
         cursor.execute(
-            f"EXPLAIN WITH chunk AS MATERIALIZED ({chunk.listings}) SELECT id FROM chunk",
-            chunk.listings_params,
+            f"EXPLAIN WITH sold AS MATERIALIZED ({chunk.products}),"
+            f" chunk AS MATERIALIZED ({chunk.listings}) SELECT id FROM chunk",
+            [*chunk.products_params, *chunk.listings_params],
         )
         return "\n".join(row[0] for row in cursor.fetchall())
 

@@ -104,13 +104,14 @@ class ItemErrors:
 class References:
     """The products and warehouses a batch names (only the fields the ledger reads; the
     others are deferred), the content hash of each of its ids already in the ledger, and
-    the levels of the (SKU, warehouse code) pairs it moves, locked (those that exist)."""
+    (when asked) the existing levels of those products in those warehouses, locked."""
 
     products: dict[str, Product]
     warehouses: dict[str, Warehouse]
     bundles: set[int]
     known: dict[str, str] = field(default_factory=dict)
-    levels: dict[Pair, StockLevel] = field(default_factory=dict)
+    levels: dict[Pair, StockLevel] | None = None
+    """With ``load(levels=True)``: the existing levels of the products in the warehouses."""
 
     @classmethod
     def load(
@@ -119,12 +120,12 @@ class References:
         skus: set[str],
         codes: set[str],
         movement_ids: Collection[str] = (),
-        pairs: Collection[tuple[str, str]] = (),
+        levels: bool = False,
     ) -> References:
-        refs = cls({}, {}, set())
+        refs = cls({}, {}, set(), levels={} if levels and skus and codes else None)
         alias = connection.alias
         for kind, pk, name, flag, digest, *level in sql.movement_reference_rows(
-            tenant.pk, skus, codes, movement_ids, pairs
+            tenant.pk, skus, codes, movement_ids, levels
         ):
             if kind == "p":
                 values = (pk, tenant.pk, name)
@@ -134,13 +135,13 @@ class References:
             elif kind == "w":
                 values = (pk, tenant.pk, name, bool(flag))
                 refs.warehouses[name] = sql.loaded(Warehouse, alias, WAREHOUSE_FIELDS, values)
-            elif kind == "v":
+            elif kind == "m":
+                refs.known[name] = digest
+            elif refs.levels is not None:  # "v", a level
                 product_id, warehouse_id, on_hand, reserved = level
                 values = (pk, tenant.pk, warehouse_id, product_id, on_hand, reserved)
                 found = sql.loaded(StockLevel, alias, sql.LEVEL_COLUMNS, values)
                 refs.levels[(product_id, warehouse_id)] = found
-            else:
-                refs.known[name] = digest
         return refs
 
     def check(self, errors: ItemErrors, index: int, sku: str, codes: Sequence[str]) -> bool:
@@ -217,7 +218,7 @@ def apply_movements(tenant: Tenant, items: Sequence[MovementInput]) -> MovementR
         {item.warehouse for item in items}
         | {item.to_warehouse for item in items if item.to_warehouse},
         {item.movement_id for item in items},
-        {(x.sku, code) for x in items for code in (x.warehouse, x.to_warehouse) if code},
+        levels=True,
     )
     known = refs.known
     new: list[tuple[int, MovementInput, str]] = []
@@ -304,7 +305,7 @@ def apply_counts(
             tenant,
             {c.sku for c in counts},
             {c.warehouse for c in counts},
-            pairs={(c.sku, c.warehouse) for c in counts},
+            levels=True,
         )
         seen: set[tuple[str, str]] = set()
         for index, count in enumerate(counts):

@@ -278,23 +278,26 @@ def picture_columns(
 
 
 class Chunk(NamedTuple):
-    """The listings a ``recompute_rows`` is about: ``listings``, a SELECT of at least their
-    id, connection_id and product_id (of ``LISTING_ROW`` to return them as ``L`` rows),
-    and ``products``, a SELECT of the products they sell (or more), each with its
-    parameters. ``products`` may read the listings as ``chunk``; written out, as the
-    ``IN`` list it is made of, it lets PostgreSQL see how few they are and find their
-    levels, components and policies through the indexes."""
+    """What a ``recompute_rows`` is about: ``products``, a SELECT of the ids (as ``id``) of
+    the products whose listings are recomputed (bundles included), read first as
+    ``sold``, and ``listings``, a SELECT of those listings (at least their id,
+    connection_id and product_id; the columns of ``LISTING_ROW`` to return them as ``L``
+    rows), which may read ``sold``; each with its parameters.
 
+    Written out as the ``IN`` list it is made of, ``products`` lets PostgreSQL see how few
+    they are, and find their listings, levels, components and policies through the
+    indexes; it is sent once, however many branches read it."""
+
+    products: str
+    products_params: Sequence[Any]
     listings: str
     listings_params: Sequence[Any]
-    products: str = "SELECT product_id FROM chunk"
-    products_params: Sequence[Any] = ()
 
 
 def recompute_rows(tenant_id: int, chunk: Chunk, with_listings: bool) -> list[PictureRow]:
     """Everything a recompute reads, in one statement (on PostgreSQL every statement is a
-    round trip): ``chunk``'s listings, as ``chunk``, and every row about them. By kind, in
-    integer slots unless said:
+    round trip): ``chunk``'s products as ``sold``, its listings as ``chunk``, and every row
+    about them. By kind, in integer slots unless said:
 
     - ``L``: a listing (``LISTING_ROW``), with ``with_listings``;
     - ``c``: (bundle id, component id, units per bundle) of the bundles among the products;
@@ -307,7 +310,7 @@ def recompute_rows(tenant_id: int, chunk: Chunk, with_listings: bool) -> list[Pi
     - ``p``: a policy that may apply to them (``POLICY_ROW``): the tenant default, and
       those of their connections, products and listings.
     """
-    products, shops = chunk.products, "SELECT connection_id FROM chunk"
+    products, shops = "SELECT id FROM sold", "SELECT connection_id FROM chunk"
     components = f"SELECT component_id FROM {table(BundleComponent)} WHERE bundle_id IN"
     policy = picture_columns(
         "p",
@@ -339,19 +342,20 @@ def recompute_rows(tenant_id: int, chunk: Chunk, with_listings: bool) -> list[Pi
         ints = [name for name in LISTING_ROW[1 : PICTURE_INTS + 1] if name]
         listing = picture_columns("L", ints, ["status", "push_state"], first=True)
         branches.insert(0, f"SELECT {listing} FROM chunk")
-    of_products = chunk.products_params
     return fetch(
-        f"WITH chunk AS MATERIALIZED ({chunk.listings}) {' UNION ALL '.join(branches)}",
-        [*chunk.listings_params, *of_products, *of_products, *of_products]
-        + [True, tenant_id, True, tenant_id, *of_products],
+        f"WITH sold AS MATERIALIZED ({chunk.products}),"
+        f" chunk AS MATERIALIZED ({chunk.listings}) {' UNION ALL '.join(branches)}",
+        [*chunk.products_params, *chunk.listings_params, True, tenant_id, True, tenant_id],
     )
 
 
 def listings_chunk(listing_ids: Collection[int]) -> Chunk:
     """A ``Chunk`` of these listings."""
+    ids = marks(listing_ids)
     return Chunk(
-        f"SELECT id, connection_id, product_id FROM {table(Listing)}"
-        f" WHERE id IN ({marks(listing_ids)})",
+        f"SELECT product_id AS id FROM {table(Listing)} WHERE id IN ({ids})",
+        list(listing_ids),
+        f"SELECT id, connection_id, product_id FROM {table(Listing)} WHERE id IN ({ids})",
         list(listing_ids),
     )
 
@@ -371,18 +375,14 @@ def locked_chunk_of_products(
     the tenant index, and, written ``+tenant_id`` to keep SQLite off that index, it left
     PostgreSQL without statistics for it (a tenant's listings estimated at 0.5 %)."""
     ids = marks(product_ids)
-    products = (
-        f"SELECT id FROM {table(Product)} WHERE tenant_id = %s AND id IN ({ids}) UNION ALL"
-        f" SELECT bundle_id FROM {table(BundleComponent)} WHERE component_id IN ({ids})"
-    )
-    of_products = [tenant_id, *product_ids, *product_ids]
     columns = ", ".join(name for name in LISTING_ROW if name)
     return Chunk(
-        f"SELECT {columns} FROM {table(Listing)} WHERE product_id IN ({products})"
+        f"SELECT id FROM {table(Product)} WHERE tenant_id = %s AND id IN ({ids}) UNION ALL"
+        f" SELECT bundle_id FROM {table(BundleComponent)} WHERE component_id IN ({ids})",
+        [tenant_id, *product_ids, *product_ids],
+        f"SELECT {columns} FROM {table(Listing)} WHERE product_id IN (SELECT id FROM sold)"
         f" AND id > %s ORDER BY id LIMIT %s{for_update()}",
-        [*of_products, after, limit],
-        products,
-        of_products,
+        [after, limit],
     )
 
 
@@ -435,7 +435,7 @@ def movement_reference_rows(
     skus: Collection[str],
     codes: Collection[str],
     movement_ids: Collection[str],
-    pairs: Collection[tuple[str, str]] = (),
+    levels: bool = False,
 ) -> list[tuple[Any, ...]]:
     """What a batch of movements refers to, in one statement (on PostgreSQL every
     statement is a round trip). Rows of the tenant's, by kind, each padded to 9 columns:
@@ -443,14 +443,19 @@ def movement_reference_rows(
     - ``p``: (product id, SKU, is a bundle, None) of the products with ``skus``;
     - ``w``: (warehouse id, code, allows negative stock, None) of the warehouses with ``codes``;
     - ``m``: (None, movement id, None, content hash) of ``movement_ids`` already in the ledger;
-    - ``v``: (level id, None, None, None, product id, warehouse id, on_hand, reserved) of the
-      levels of the (SKU, warehouse code) ``pairs`` that have one, locked in id order on
-      PostgreSQL, as ``locked_level_rows`` locks them.
+    - with ``levels``, ``v``: (level id, None, None, None, product id, warehouse id, on_hand,
+      reserved) of the existing levels of those products in those warehouses, locked in id
+      order on PostgreSQL, as ``locked_level_rows`` locks them. (The tenant is checked on
+      the products and warehouses: on the levels, SQLite took it to walk all the tenant's.)
     """
-    levels = ", ".join(f"CAST(NULL AS {kind})" for kind in ("bigint",) * 4)
+    padding = ", ".join(f"CAST(NULL AS {kind})" for kind in ("bigint",) * 4)
+    products = f"SELECT id FROM {table(Product)} WHERE tenant_id = %s AND sku IN ({marks(skus)})"
+    warehouses = (
+        f"SELECT id FROM {table(Warehouse)} WHERE tenant_id = %s AND code IN ({marks(codes)})"
+    )
     branches: list[str] = []
     params: list[Any] = []
-    if pairs:
+    if levels and skus and codes:
         branches.append(
             "SELECT 'v', id, NULL, NULL, NULL, product_id, warehouse_id, on_hand, reserved"
             " FROM held"
@@ -458,19 +463,19 @@ def movement_reference_rows(
     if skus:
         branches.append(
             f"SELECT 'p', product.id, product.sku, EXISTS (SELECT 1 FROM {table(BundleComponent)}"
-            f" part WHERE part.bundle_id = product.id), NULL, {levels} FROM {table(Product)}"
+            f" part WHERE part.bundle_id = product.id), NULL, {padding} FROM {table(Product)}"
             f" product WHERE product.tenant_id = %s AND product.sku IN ({marks(skus)})"
         )
         params += [tenant_id, *skus]
     if codes:
         branches.append(
-            f"SELECT 'w', id, code, allow_negative_stock, NULL, {levels} FROM {table(Warehouse)}"
+            f"SELECT 'w', id, code, allow_negative_stock, NULL, {padding} FROM {table(Warehouse)}"
             f" WHERE tenant_id = %s AND code IN ({marks(codes)})"
         )
         params += [tenant_id, *codes]
     if movement_ids:
         branches.append(
-            f"SELECT 'm', NULL, movement_id, NULL, content_hash, {levels}"
+            f"SELECT 'm', NULL, movement_id, NULL, content_hash, {padding}"
             f" FROM {table(StockMovement)} WHERE tenant_id = %s"
             f" AND movement_id IN ({marks(movement_ids)})"
         )
@@ -478,18 +483,13 @@ def movement_reference_rows(
     if not branches:
         return []
     statement = " UNION ALL ".join(branches)
-    if pairs:
+    if levels and skus and codes:
         statement = (
             f"WITH held AS MATERIALIZED (SELECT id, product_id, warehouse_id, on_hand, reserved"
-            f" FROM {table(StockLevel)} WHERE id IN (SELECT level.id FROM {table(StockLevel)}"
-            f" level JOIN {table(Product)} product ON product.id = level.product_id"
-            f" JOIN {table(Warehouse)} warehouse ON warehouse.id = level.warehouse_id"
-            f" WHERE product.tenant_id = %s AND warehouse.tenant_id = %s"
-            f" AND (product.sku, warehouse.code) IN"
-            f" (VALUES {', '.join(['(%s, %s)'] * len(pairs))}))"
-            f" ORDER BY id{for_update()}) {statement}"
+            f" FROM {table(StockLevel)} WHERE product_id IN ({products})"
+            f" AND warehouse_id IN ({warehouses}) ORDER BY id{for_update()}) {statement}"
         )
-        params = [tenant_id, tenant_id, *(value for pair in pairs for value in pair), *params]
+        params = [tenant_id, *skus, tenant_id, *codes, *params]
     return fetch(statement, params)
 
 
