@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from omnichannel.catalog.models import Listing
+from omnichannel.catalog.models import Listing, Product
 from omnichannel.inventory.models import StockLevel, StockMovement, StockPolicy
 
 AT = "2026-11-01T08:00:00Z"
@@ -108,6 +108,35 @@ def test_a_batch_is_at_most_1000_movements(caller, stocked):
     response = post(caller, *[movement(f"m{i}") for i in range(1001)])
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "validation_error"
+
+
+def test_a_full_batch_of_transfers_of_as_many_skus_is_applied_whole(
+    tenant, caller, warehouse, shop
+):
+    """The widest batch: 1,000 SKUs, each moved between two warehouses, each listed."""
+    w1, w2 = warehouse("W1"), warehouse("W2")
+    products = Product.objects.bulk_create(
+        Product(tenant=tenant, sku=f"SKU-{n}", name="p") for n in range(1000)
+    )
+    StockLevel.objects.bulk_create(
+        StockLevel(tenant=tenant, warehouse=w1, product=p, on_hand=5) for p in products
+    )
+    connection = shop()
+    Listing.objects.bulk_create(
+        Listing(tenant=tenant, connection=connection, product=p, external_item_id=p.sku)
+        for p in products
+    )
+    transfers = [
+        movement(f"t{n}", "transfer", 2, sku=f"SKU-{n}", to_warehouse="W2") for n in range(1000)
+    ]
+
+    response = post(caller, *transfers)
+
+    assert response.status_code == 200, response.content
+    assert len(response.json()["accepted"]) == 1000
+    levels = StockLevel.objects.filter(tenant=tenant)
+    assert sorted(set(levels.values_list("warehouse_id", "on_hand"))) == [(w1.pk, 3), (w2.pk, 2)]
+    assert set(Listing.objects.values_list("target_qty", "push_state")) == {(5, "pending")}
 
 
 def test_a_time_without_a_zone_is_refused(caller, stocked):
