@@ -122,7 +122,7 @@ class References:
         movement_ids: Collection[str] = (),
         levels: bool = False,
     ) -> References:
-        refs = cls({}, {}, set(), levels={} if levels and skus and codes else None)
+        refs = cls({}, {}, set(), levels={} if levels else None)
         alias = connection.alias
         for kind, pk, name, flag, digest, *level in sql.movement_reference_rows(
             tenant.pk, skus, codes, movement_ids, levels
