@@ -140,7 +140,7 @@ def create_order(request: HttpRequest, payload: OrderIn) -> HttpResponse:
             code="order.channel_not_direct",
             details={"channel": connection.channel},
         )
-    placed = services.create(connection, unified_order(payload, connection))
+    placed = services.create_together(connection, unified_order(payload, connection))
     # The order as its order.created event announced it: no second read.
     return rendered(request, placed.model_dump(), status=201)
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from omnichannel.channels.models import Connection
 from omnichannel.errors import Conflict, DomainError
 from omnichannel.fulfillment import services as shipments
+from omnichannel.groupcommit import GroupCommit
 from omnichannel.inventory import services as stock
 from omnichannel.inventory import sql, targets
 from omnichannel.inventory.levels import (
@@ -184,12 +185,67 @@ def create(connection: Connection, incoming: UnifiedOrder) -> OrderOut:
     Returns the order as its ``order.created`` event announced it."""
     placed = insert_placed(connection, [(incoming, None)])
     if not placed:
-        raise Conflict(
-            f"Order '{incoming.external_id}' exists on this connection.",
-            code="order.exists",
-            details={"external_id": incoming.external_id},
-        )
+        raise order_exists(incoming)
     return placed[id(incoming)].snapshot
+
+
+def order_exists(incoming: UnifiedOrder) -> Conflict:
+    return Conflict(
+        f"Order '{incoming.external_id}' exists on this connection.",
+        code="order.exists",
+        details={"external_id": incoming.external_id},
+    )
+
+
+def create_many(
+    connection: Connection, orders: Sequence[UnifiedOrder]
+) -> list[OrderOut | Exception]:
+    """``create`` for orders that arrived together; each order's answer, or the error that
+    stopped it (``order.exists`` for an external id the connection has, or that an earlier
+    order of the batch took).
+
+    One transaction, as ``ingest_batch`` makes one: what the orders read alike is read
+    once, and their rows, levels, listings and events are written together. Any error
+    rolls the batch back and its orders are created again one per transaction, so a bad
+    order fails alone. One order alone is ``create``."""
+    if len(orders) == 1:
+        return [create_alone(connection, orders[0])]
+    first: dict[str, UnifiedOrder] = {}
+    for x in orders:
+        first.setdefault(x.external_id, x)
+    try:
+        with transaction.atomic(), events_together(), targets.recompute_once(), written_once():
+            reads = batch.read_batch(connection, list(first.values()), [])
+            with batch.sharing(reads):
+                placed = insert_placed(connection, [(x, None) for x in first.values()])
+                batch.write_placed()
+    except Exception:
+        logger.warning(
+            "batch of new orders failed; creating them one by one",
+            exc_info=True,
+            extra={"connection": connection.pk, "orders": len(orders)},
+        )
+        return [create_alone(connection, x) for x in orders]
+    return [placed[id(x)].snapshot if id(x) in placed else order_exists(x) for x in orders]
+
+
+def create_alone(connection: Connection, incoming: UnifiedOrder) -> OrderOut | Exception:
+    try:
+        return create(connection, incoming)
+    except Exception as exc:
+        return exc
+
+
+creations: GroupCommit[UnifiedOrder, OrderOut] = GroupCommit(create_many)
+"""This process's batches of new orders, one line per connection (a model's instances
+compare by primary key: each request's own copy of the connection finds the same line)."""
+
+
+def create_together(connection: Connection, incoming: UnifiedOrder) -> OrderOut:
+    """``create``, in one transaction with the orders that other threads of this process
+    create on the same connection at the same moment (``omnichannel.groupcommit``): what
+    the API calls, so that concurrent callers share reads, writes and commits."""
+    return creations.submit(connection, incoming)
 
 
 def header_values(incoming: UnifiedOrder) -> dict[str, Any]:
