@@ -200,7 +200,7 @@ def post_movements(request: HttpRequest, payload: MovementBatchIn) -> ledger.Mov
         )
         for m in payload.movements
     ]
-    return ledger.post_movements(tenant_of(request), items)
+    return ledger.post_together(tenant_of(request), items)
 
 
 @stock_router.put(

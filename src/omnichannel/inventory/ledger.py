@@ -20,6 +20,7 @@ from django.db import IntegrityError, connection, transaction
 
 from omnichannel.catalog.models import Product
 from omnichannel.errors import Conflict, DomainError, Unprocessable
+from omnichannel.groupcommit import GroupCommit
 from omnichannel.inventory import sql
 from omnichannel.inventory.levels import Pair, locked_levels, write_levels
 from omnichannel.inventory.models import StockLevel, StockMovement, Warehouse
@@ -206,6 +207,57 @@ def post_movements(tenant: Tenant, items: Sequence[MovementInput]) -> MovementRe
     except IntegrityError:
         with transaction.atomic():
             return apply_movements(tenant, items)
+
+
+TOGETHER_AT_MOST = 1000
+"""Movements that batches posted together may add up to: what one request may post."""
+
+
+def post_many(
+    tenant: Tenant, batches: Sequence[Sequence[MovementInput]]
+) -> list[MovementResult | Exception]:
+    """``post_movements`` for batches that arrived together; each batch's result, or the
+    error that refused it.
+
+    Batches whose ids are all distinct and that add up to at most ``TOGETHER_AT_MOST``
+    movements are applied as one, in one transaction: the same as one after another,
+    since each movement is checked against the levels its predecessors left. Any error
+    refuses the whole (one batch's bad movement would refuse them all), and each batch
+    is posted again alone: its own answer, errors listed by its own indexes."""
+    ids = [item.movement_id for batch in batches for item in batch]
+    if len(batches) == 1 or len(set(ids)) < len(ids) or len(ids) > TOGETHER_AT_MOST:
+        return [post_alone(tenant, batch) for batch in batches]
+    try:
+        together = post_movements(tenant, [item for batch in batches for item in batch])
+    except Exception:
+        return [post_alone(tenant, batch) for batch in batches]
+    accepted = set(together.accepted)
+    return [
+        MovementResult(
+            accepted=[x.movement_id for x in batch if x.movement_id in accepted],
+            duplicates=[x.movement_id for x in batch if x.movement_id not in accepted],
+        )
+        for batch in batches
+    ]
+
+
+def post_alone(tenant: Tenant, items: Sequence[MovementInput]) -> MovementResult | Exception:
+    try:
+        return post_movements(tenant, items)
+    except Exception as exc:
+        return exc
+
+
+posted_together: GroupCommit[Sequence[MovementInput], MovementResult] = GroupCommit(post_many)
+"""This process's movement batches posted together, one line per tenant."""
+
+
+def post_together(tenant: Tenant, items: Sequence[MovementInput]) -> MovementResult:
+    """``post_movements``, in one transaction with the batches other threads of this
+    process post for the same tenant at the same moment (``omnichannel.groupcommit``):
+    what the API calls, so that a WMS posting single movements from many workers shares
+    transactions, reads and listing recomputes."""
+    return posted_together.submit(tenant, items)
 
 
 def apply_movements(tenant: Tenant, items: Sequence[MovementInput]) -> MovementResult:
