@@ -20,11 +20,18 @@ class Recorder:
         self.hold = threading.Event()
         self.hold.set()
         self.entered = threading.Event()
+        self.running = self.most_at_once = 0
+        self.lock = threading.Lock()
 
     def __call__(self, key: Hashable, items: Sequence[int]) -> list[int | Exception]:
-        self.batches.append((key, list(items)))
+        with self.lock:
+            self.batches.append((key, list(items)))
+            self.running += 1
+            self.most_at_once = max(self.most_at_once, self.running)
         self.entered.set()
         assert self.hold.wait(10)
+        with self.lock:
+            self.running -= 1
         return [ValueError(f"negative: {x}") if x < 0 else 2 * x for x in items]
 
 
@@ -62,7 +69,7 @@ def test_a_caller_alone_runs_its_item_at_once_as_a_batch_of_one():
 
 def test_callers_arriving_while_a_batch_runs_are_run_together_as_the_next_batch():
     runner = Recorder()
-    group = GroupCommit(runner)
+    group = GroupCommit(runner, parallel=1)
     runner.hold.clear()
     first, first_answer = in_threads([lambda: group.submit("shop", 1)])
     assert runner.entered.wait(10)
@@ -80,7 +87,7 @@ def test_callers_arriving_while_a_batch_runs_are_run_together_as_the_next_batch(
 
 def test_a_batch_takes_at_most_max_batch_items_and_hands_on_the_rest():
     runner = Recorder()
-    group = GroupCommit(runner, max_batch=2)
+    group = GroupCommit(runner, max_batch=2, parallel=1)
     runner.hold.clear()
     first, _ = in_threads([lambda: group.submit("shop", 1)])
     assert runner.entered.wait(10)
@@ -97,7 +104,7 @@ def test_a_batch_takes_at_most_max_batch_items_and_hands_on_the_rest():
 
 def test_an_items_error_is_raised_in_its_own_callers_thread_only():
     runner = Recorder()
-    group = GroupCommit(runner)
+    group = GroupCommit(runner, parallel=1)
     runner.hold.clear()
     first, _ = in_threads([lambda: group.submit("shop", 1)])
     assert runner.entered.wait(10)
@@ -149,7 +156,7 @@ def test_after_a_failed_batch_the_next_caller_runs_normally():
 
 def test_each_key_has_its_own_line_so_one_busy_key_does_not_hold_up_another():
     runner = Recorder()
-    group = GroupCommit(runner)
+    group = GroupCommit(runner, parallel=1)
     runner.hold.clear()
     busy, busy_answer = in_threads([lambda: group.submit("shop-a", 1)])
     assert runner.entered.wait(10)
@@ -162,3 +169,23 @@ def test_each_key_has_its_own_line_so_one_busy_key_does_not_hold_up_another():
 
     assert busy_answer == {0: 2} and free_answer == {0: 14}
     assert [key for key, _ in runner.batches] == ["shop-a", "shop-b"]
+
+
+def test_up_to_parallel_batches_of_a_key_run_at_once_and_later_callers_wait_for_a_slot():
+    runner = Recorder()
+    group = GroupCommit(runner, parallel=2)
+    runner.hold.clear()
+    first, first_answers = in_threads([lambda n=n: group.submit("shop", n) for n in (1, 2)])
+    until(lambda: len(runner.batches) == 2)  # both ran at once, each alone
+    later, answers = in_threads([lambda n=n: group.submit("shop", n) for n in (3, 4, 5)])
+    until(lambda: group.waiting("shop") == 3)
+
+    runner.hold.set()
+    for thread in first + later:
+        thread.join(10)
+
+    assert sorted(first_answers.values()) == [2, 4] and sorted(answers.values()) == [6, 8, 10]
+    assert sorted(items for _, items in runner.batches[:2]) == [[1], [2]]
+    assert sorted(x for _, items in runner.batches[2:] for x in items) == [3, 4, 5]
+    assert runner.most_at_once == 2
+    assert group.waiting("shop") == 0
