@@ -229,7 +229,7 @@ def post_many(
         return [post_alone(tenant, batch) for batch in batches]
     try:
         together = post_movements(tenant, [item for batch in batches for item in batch])
-    except Exception:
+    except Exception:  # one batch's error refuses all: each gets its own answer alone
         return [post_alone(tenant, batch) for batch in batches]
     accepted = set(together.accepted)
     return [
