@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.db import connection as db_connection
 from django.test import Client
 
 from omnichannel.tenants.models import SCOPES, ApiClient, Tenant
@@ -95,3 +97,33 @@ def caller(tenant, make_caller) -> Caller:
 def other_caller(other_tenant, make_caller) -> Caller:
     """A client of tenant B holding every scope."""
     return make_caller(other_tenant)
+
+
+def run_at_once(count: int, work: Callable[[int], None]) -> list[BaseException]:
+    """``work(n)`` for each n below ``count``, each in a thread of its own, all released
+    together; each thread closes its database connection when done. Returns what the
+    threads raised (an assertion in ``work`` included), for the test to check."""
+    failures: list[BaseException] = []
+    start = threading.Barrier(count)
+
+    def run(n: int) -> None:
+        try:
+            start.wait(10)
+            work(n)
+        except BaseException as exc:  # noqa: BLE001 - returned for the assertions
+            failures.append(exc)
+        finally:
+            db_connection.close()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return failures
+
+
+@pytest.fixture
+def at_once() -> Callable[[int, Callable[[int], None]], list[BaseException]]:
+    """``run_at_once``, for races on real connections (``django_db(transaction=True)``)."""
+    return run_at_once

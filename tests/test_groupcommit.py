@@ -58,6 +58,24 @@ def in_threads(calls: list[Callable[[], object]]) -> tuple[list[threading.Thread
     return threads, answers
 
 
+def queued_behind_a_running_batch(
+    runner: Recorder, group: GroupCommit, items: Sequence[int]
+) -> tuple[object, dict]:
+    """Submit 1 to key "shop" and hold its batch while ``items`` are submitted, each from
+    a thread of its own; once they all wait, release and let every thread finish. Returns
+    the answer for 1 and ``in_threads``'s answers for ``items``."""
+    runner.hold.clear()
+    first, first_answer = in_threads([lambda: group.submit("shop", 1)])
+    assert runner.entered.wait(10)
+    later, answers = in_threads([lambda n=n: group.submit("shop", n) for n in items])
+    until(lambda: group.waiting("shop") == len(items))
+
+    runner.hold.set()
+    for thread in first + later:
+        thread.join(10)
+    return first_answer[0], answers
+
+
 def test_a_caller_alone_runs_its_item_at_once_as_a_batch_of_one():
     runner = Recorder()
     group = GroupCommit(runner)
@@ -70,17 +88,10 @@ def test_a_caller_alone_runs_its_item_at_once_as_a_batch_of_one():
 def test_callers_arriving_while_a_batch_runs_are_run_together_as_the_next_batch():
     runner = Recorder()
     group = GroupCommit(runner, parallel=1)
-    runner.hold.clear()
-    first, first_answer = in_threads([lambda: group.submit("shop", 1)])
-    assert runner.entered.wait(10)
-    later, answers = in_threads([lambda n=n: group.submit("shop", n) for n in (2, 3, 4, 5)])
-    until(lambda: group.waiting("shop") == 4)
 
-    runner.hold.set()
-    for thread in first + later:
-        thread.join(10)
+    first_answer, answers = queued_behind_a_running_batch(runner, group, (2, 3, 4, 5))
 
-    assert first_answer == {0: 2}
+    assert first_answer == 2
     assert answers == {0: 4, 1: 6, 2: 8, 3: 10}
     assert [sorted(items) for _, items in runner.batches] == [[1], [2, 3, 4, 5]]
 
@@ -88,15 +99,8 @@ def test_callers_arriving_while_a_batch_runs_are_run_together_as_the_next_batch(
 def test_a_batch_takes_at_most_max_batch_items_and_hands_on_the_rest():
     runner = Recorder()
     group = GroupCommit(runner, max_batch=2, parallel=1)
-    runner.hold.clear()
-    first, _ = in_threads([lambda: group.submit("shop", 1)])
-    assert runner.entered.wait(10)
-    later, answers = in_threads([lambda n=n: group.submit("shop", n) for n in range(2, 7)])
-    until(lambda: group.waiting("shop") == 5)
 
-    runner.hold.set()
-    for thread in first + later:
-        thread.join(10)
+    _, answers = queued_behind_a_running_batch(runner, group, range(2, 7))
 
     assert sorted(answers.values()) == [4, 6, 8, 10, 12]
     assert [len(items) for _, items in runner.batches] == [1, 2, 2, 1]
@@ -105,15 +109,8 @@ def test_a_batch_takes_at_most_max_batch_items_and_hands_on_the_rest():
 def test_an_items_error_is_raised_in_its_own_callers_thread_only():
     runner = Recorder()
     group = GroupCommit(runner, parallel=1)
-    runner.hold.clear()
-    first, _ = in_threads([lambda: group.submit("shop", 1)])
-    assert runner.entered.wait(10)
-    later, answers = in_threads([lambda n=n: group.submit("shop", n) for n in (2, -3, 4)])
-    until(lambda: group.waiting("shop") == 3)
 
-    runner.hold.set()
-    for thread in first + later:
-        thread.join(10)
+    _, answers = queued_behind_a_running_batch(runner, group, (2, -3, 4))
 
     assert answers[0] == 4 and answers[2] == 8
     assert isinstance(answers[1], ValueError) and str(answers[1]) == "negative: -3"

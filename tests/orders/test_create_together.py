@@ -6,10 +6,7 @@ caller must get its own answer (``order.exists`` included), and a bad order must
 alone without leaving anything of itself behind.
 """
 
-import threading
-
 import pytest
-from django.db import connection as db_connection
 from django.test import Client
 
 from omnichannel.errors import Conflict
@@ -106,7 +103,7 @@ def test_a_bad_order_fails_alone_and_leaves_nothing_behind(world):
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_api_calls_each_get_their_own_answer_and_every_unit_is_counted(
-    world, make_caller
+    world, make_caller, at_once
 ):
     """Twelve callers post at once, through one process's shared batches: every order is
     created once, the one id they all post is created for one caller and refused for the
@@ -115,42 +112,29 @@ def test_concurrent_api_calls_each_get_their_own_answer_and_every_unit_is_counte
     stock(world.jkt, world.tee, 1000)
     token = make_caller(world.tenant).token
     answers: list[tuple[str, int, str]] = []
-    errors: list[BaseException] = []
-    start = threading.Barrier(12)
 
     def post(caller: int) -> None:
         http = Client()
-        try:
-            start.wait(10)
-            for n in [*range(5), "shared"]:
-                external_id = f"C{caller}-{n}" if n != "shared" else "SHARED"
-                response = http.post(
-                    "/api/v1/orders",
-                    {
-                        "connection_id": counter.pk,
-                        "external_id": external_id,
-                        "lines": [{"sku": "TEE", "quantity": 2, "unit_price": "10"}],
-                    },
-                    content_type="application/json",
-                    headers={"Authorization": f"Bearer {token}"},
-                )
-                body = response.json()
-                code = body["error"]["code"] if response.status_code >= 400 else ""
-                answers.append((external_id, response.status_code, code))
-                if response.status_code == 201:
-                    assert body["external_id"] == external_id
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            db_connection.close()
+        for n in [*range(5), "shared"]:
+            external_id = f"C{caller}-{n}" if n != "shared" else "SHARED"
+            response = http.post(
+                "/api/v1/orders",
+                {
+                    "connection_id": counter.pk,
+                    "external_id": external_id,
+                    "lines": [{"sku": "TEE", "quantity": 2, "unit_price": "10"}],
+                },
+                content_type="application/json",
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            body = response.json()
+            code = body["error"]["code"] if response.status_code >= 400 else ""
+            answers.append((external_id, response.status_code, code))
+            if response.status_code == 201:
+                assert body["external_id"] == external_id
 
-    threads = [threading.Thread(target=post, args=(n,)) for n in range(12)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    assert at_once(12, post) == []
 
-    assert errors == []
     own = [status for external_id, status, _ in answers if external_id != "SHARED"]
     assert own == [201] * 60
     shared = sorted((status, code) for id_, status, code in answers if id_ == "SHARED")

@@ -7,10 +7,7 @@ and the stock must end as if they had been posted one after another.
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection as db_connection
 from django.test import Client
 
 from omnichannel.errors import Conflict
@@ -109,7 +106,7 @@ def test_one_id_in_two_batches_is_posted_by_the_first_and_judged_for_the_second(
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_single_movements_through_the_api_are_all_applied_once(
-    make_caller, tenant, warehouse, product, shop, listing
+    make_caller, tenant, warehouse, product, shop, listing, at_once
 ):
     """Twelve WMS workers post single movements at once, each id twice (a retry): every
     movement is applied once, the retries are duplicates, the level is the ledger's sum."""
@@ -117,45 +114,32 @@ def test_concurrent_single_movements_through_the_api_are_all_applied_once(
     shirt_listing = listing(shop(), product("SHIRT"))
     token = make_caller(tenant).token
     answers: list[tuple[str, int, dict]] = []
-    errors: list[BaseException] = []
-    start = threading.Barrier(12)
 
     def post(worker: int) -> None:
         http = Client()
-        try:
-            start.wait(10)
-            for n in [0, 1, 2, 3, 0]:
-                body = {
-                    "movements": [
-                        {
-                            "id": f"w{worker}-{n}",
-                            "type": "inbound",
-                            "warehouse": "W1",
-                            "sku": "SHIRT",
-                            "quantity": 1 + n,
-                            "occurred_at": "2026-11-01T08:00:00Z",
-                        }
-                    ]
-                }
-                response = http.post(
-                    "/api/v1/stock/movements",
-                    body,
-                    content_type="application/json",
-                    headers={"Authorization": f"Bearer {token}"},
-                )
-                answers.append((f"w{worker}-{n}", response.status_code, response.json()))
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            db_connection.close()
+        for n in [0, 1, 2, 3, 0]:
+            body = {
+                "movements": [
+                    {
+                        "id": f"w{worker}-{n}",
+                        "type": "inbound",
+                        "warehouse": "W1",
+                        "sku": "SHIRT",
+                        "quantity": 1 + n,
+                        "occurred_at": "2026-11-01T08:00:00Z",
+                    }
+                ]
+            }
+            response = http.post(
+                "/api/v1/stock/movements",
+                body,
+                content_type="application/json",
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            answers.append((f"w{worker}-{n}", response.status_code, response.json()))
 
-    threads = [threading.Thread(target=post, args=(n,)) for n in range(12)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    assert at_once(12, post) == []
 
-    assert errors == []
     assert {status for _, status, _ in answers} == {200}
     accepted = sorted(id_ for id_, _, body in answers if body["accepted"] == [id_])
     repeated = sorted(id_ for id_, _, body in answers if body["duplicates"] == [id_])

@@ -7,9 +7,10 @@ its outbox events, so an order change and what it must cause commit together.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import transaction
 from django.utils import timezone
@@ -43,6 +44,8 @@ from omnichannel.orders.sql import locked_orders
 from omnichannel.unified.orders import UnifiedOrder
 
 logger = logging.getLogger("omnichannel.orders")
+
+Answer = TypeVar("Answer")
 
 HOLD = Order.HoldReason
 DIRECT_TYPES = {Order.Type.POS, Order.Type.O2O}
@@ -108,27 +111,70 @@ def ingest_batch(
     batch two statements an order for the rare bad one.)
     """
     try:
-        with transaction.atomic(), events_together(), targets.recompute_once(), written_once():
+        with placing_together():
             known = locked_orders(connection.pk, [order.external_id for order in orders])
             new: dict[str, UnifiedOrder] = {}
             for x in orders:  # a repeated order is an update of its first
                 if x.external_id not in known:
                     new.setdefault(x.external_id, x)
-            reads = batch.read_batch(connection, list(new.values()), list(known.values()))
-            with batch.sharing(reads):
-                results = insert_placed(connection, [(x, None) for x in new.values()])
-                batch.write_placed()
+            with placed_together(connection, list(new.values()), list(known.values())) as placed:
                 return [
-                    results.get(id(x)) or upsert(connection, x, None, known.get(x.external_id))
+                    placed.get(id(x)) or upsert(connection, x, None, known.get(x.external_id))
                     for x in orders
                 ]
     except Exception:
-        logger.warning(
-            "batch ingest failed; ingesting its orders one by one",
-            exc_info=True,
-            extra={"connection": connection.pk, "orders": len(orders)},
-        )
-    return [ingest_alone(connection, incoming) for incoming in orders]
+        return one_by_one(ingest, connection, orders)
+
+
+@contextmanager
+def placing_together() -> Iterator[None]:
+    """The transaction of a batch of orders: their events written together, every listing
+    they touch recomputed once, and their levels and reservations written once, as it
+    ends (``events_together``, ``targets.recompute_once``, ``written_once``)."""
+    with transaction.atomic(), events_together(), targets.recompute_once(), written_once():
+        yield
+
+
+@contextmanager
+def placed_together(
+    connection: Connection, new: Sequence[UnifiedOrder], known: Sequence[Order] = ()
+) -> Iterator[dict[int, IngestResult]]:
+    """Inside ``placing_together``: what the batch's orders share read once
+    (``batch.read_batch``, which also locks the levels they may touch), the ``new`` ones
+    inserted and placed (``insert_placed``) and their rows written together. Yields their
+    results; the block runs with the batch's reads still shared (for the ``known``
+    orders' updates)."""
+    reads = batch.read_batch(connection, new, known)
+    with batch.sharing(reads):
+        placed = insert_placed(connection, [(x, None) for x in new])
+        batch.write_placed()
+        yield placed
+
+
+def one_by_one(
+    function: Callable[[Connection, UnifiedOrder], Answer],
+    connection: Connection,
+    orders: Sequence[UnifiedOrder],
+) -> list[Answer | Exception]:
+    """After a batch failed (rolled back, logged here): ``function`` for each order in a
+    transaction of its own, so that a bad order fails alone; each answer, or its error."""
+    logger.warning(
+        "batch of orders failed; taking them one by one",
+        exc_info=True,
+        extra={"connection": connection.pk, "orders": len(orders), "step": function.__name__},
+    )
+    return [answer_or_error(function, connection, x) for x in orders]
+
+
+def answer_or_error(
+    function: Callable[[Connection, UnifiedOrder], Answer],
+    connection: Connection,
+    incoming: UnifiedOrder,
+) -> Answer | Exception:
+    try:
+        return function(connection, incoming)
+    except Exception as exc:
+        return exc
 
 
 def insert_placed(
@@ -153,13 +199,6 @@ def insert_placed(
         snapshot = place(order, str(incoming.status), lines[order.pk])
         results[id(incoming)] = IngestResult(order, created=True, changed=True, snapshot=snapshot)
     return results
-
-
-def ingest_alone(connection: Connection, incoming: UnifiedOrder) -> IngestResult | Exception:
-    try:
-        return ingest(connection, incoming)
-    except Exception as exc:
-        return exc
 
 
 def upsert(
@@ -209,31 +248,15 @@ def create_many(
     rolls the batch back and its orders are created again one per transaction, so a bad
     order fails alone. One order alone is ``create``."""
     if len(orders) == 1:
-        return [create_alone(connection, orders[0])]
+        return [answer_or_error(create, connection, orders[0])]
     first: dict[str, UnifiedOrder] = {}
     for x in orders:
         first.setdefault(x.external_id, x)
     try:
-        with transaction.atomic(), events_together(), targets.recompute_once(), written_once():
-            reads = batch.read_batch(connection, list(first.values()), [])
-            with batch.sharing(reads):
-                placed = insert_placed(connection, [(x, None) for x in first.values()])
-                batch.write_placed()
+        with placing_together(), placed_together(connection, list(first.values())) as placed:
+            return [placed[id(x)].snapshot if id(x) in placed else order_exists(x) for x in orders]
     except Exception:
-        logger.warning(
-            "batch of new orders failed; creating them one by one",
-            exc_info=True,
-            extra={"connection": connection.pk, "orders": len(orders)},
-        )
-        return [create_alone(connection, x) for x in orders]
-    return [placed[id(x)].snapshot if id(x) in placed else order_exists(x) for x in orders]
-
-
-def create_alone(connection: Connection, incoming: UnifiedOrder) -> OrderOut | Exception:
-    try:
-        return create(connection, incoming)
-    except Exception as exc:
-        return exc
+        return one_by_one(create, connection, orders)
 
 
 creations: GroupCommit[UnifiedOrder, OrderOut] = GroupCommit(create_many)
