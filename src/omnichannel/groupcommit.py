@@ -9,10 +9,12 @@ batch, in its own transaction beside the others; whatever arrives for that key w
 all run waits, and a leader that finishes hands the next batch (everything waiting, up
 to ``max_batch``) to the first of them. A caller alone runs a batch of one at once: no
 timer, no latency added to a quiet system; batches grow only as fast as work queues
-behind the running ones. Two leaders, not one: with a single one a process's other
+behind the running ones. Two leaders by default: with a single one a process's other
 threads sit idle while its batch waits on the database, and with four web threads the
 batches of one leader cost more throughput than they saved (measured: single movements
-over 8 clients on 2 × 4 threads fell from 272–395 to 192–244 per s).
+over 8 clients on 2 × 4 threads fell from 272–395 to 192–244 per s). Work whose batches
+would wait for each other's row locks anyway (a shop's new orders, wanting the same
+SKUs) does better with one (decision 0014).
 
 Each caller gets its own item's result, or has its own item's error raised in its own
 thread, as if it had run alone. ``run`` must answer for every item (a result or the

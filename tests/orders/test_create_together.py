@@ -81,6 +81,29 @@ def test_an_order_the_connection_already_has_is_refused_alone_in_its_batch(world
     assert level.reserved == 2  # E once, A once: the refused E reserved nothing
 
 
+def test_a_batch_locks_stock_levels_only_once_its_orders_are_inserted(world):
+    """Every writer's lock order: orders' rows, then stock levels. (A batch that locked
+    its levels first could deadlock on PostgreSQL with a single create, in another
+    process, of one of its external ids: the create waiting for the levels, the batch for
+    the create's row.) The levels' locks are also held for less of the transaction."""
+    from django.db import connection as db_connection
+    from django.test.utils import CaptureQueriesContext
+
+    stock(world.jkt, world.mug, 8)
+    batch = [order("L-1", lines=[("TEE", 1)]), order("L-2", lines=[("MUG", 1)])]
+
+    with CaptureQueriesContext(db_connection) as captured:
+        answers = services.create_many(manual_shop(world), batch)
+
+    assert [a.status for a in answers] == ["ready_to_process"] * 2
+    statements = [q["sql"] for q in captured.captured_queries]
+    inserted = min(
+        i for i, x in enumerate(statements) if x.startswith('INSERT INTO "orders_order"')
+    )
+    levels = min(i for i, x in enumerate(statements) if 'FROM "inventory_stocklevel"' in x)
+    assert inserted < levels
+
+
 def test_a_bad_order_fails_alone_and_leaves_nothing_behind(world):
     counter = manual_shop(world)
     bad = order("BAD", lines=[("TEE", 1)])

@@ -5,8 +5,6 @@ must fail alone (its batch is ingested again one order at a time) without leavin
 of itself behind.
 """
 
-import threading
-
 import pytest
 from django.db import connection as db_connection
 
@@ -126,22 +124,13 @@ def test_every_listing_of_the_batch_gets_its_final_target(world):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_batches_and_movements_on_the_same_skus_all_commit(world):
+def test_concurrent_batches_and_movements_on_the_same_skus_all_commit(world, at_once):
     """Two workers ingest batches that take the same SKUs in opposite orders while the WMS
     posts movements for them: no deadlock, nothing refused, every unit accounted for."""
     from omnichannel.inventory.ledger import MovementInput, post_movements
 
     stock(world.jkt, world.tee, 1000)
     stock(world.jkt, world.mug, 1000)
-    errors: list[BaseException] = []
-
-    def run(work) -> None:  # noqa: ANN001
-        try:
-            work()
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            db_connection.close()
 
     def batch(prefix: str, skus: list[str]):  # noqa: ANN202
         def work() -> None:
@@ -172,16 +161,8 @@ def test_concurrent_batches_and_movements_on_the_same_skus_all_commit(world):
                 ],
             )
 
-    threads = [
-        threading.Thread(target=run, args=(work,))
-        for work in (batch("X", ["TEE", "MUG"]), batch("Y", ["MUG", "TEE"]), movements)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert errors == []
+    works = [batch("X", ["TEE", "MUG"]), batch("Y", ["MUG", "TEE"]), movements]
+    assert at_once(len(works), lambda n: works[n]()) == []
     assert Order.objects.count() == 120
     for product in (world.tee, world.mug):
         level = StockLevel.objects.get(warehouse=world.jkt, product=product)

@@ -2,12 +2,13 @@
 the batch.
 
 ``services.ingest_batch`` reads, before its first order: the mapping of every new order's
-lines (listings and master SKUs), the connection's routing candidates, the pre-order
-policies of the mapped listings and every stock level the batch may touch (on PostgreSQL
-locked in id order, so two batches, or a batch and a stock movement, never wait on each
-other in a circle). Inside ``sharing(reads)`` the order path takes what it needs from here
-and the new orders' rows, once placed, are updated together (``write_placed``); outside a
-batch every function reads and writes for itself.
+lines (listings and master SKUs), the connection's routing candidates and the pre-order
+policies of the mapped listings. Once the new orders and their lines are inserted, and
+before the first is placed, every stock level the batch may touch is read and locked
+(``lock_levels_once``; on PostgreSQL in id order, so two batches, or a batch and a stock
+movement, never wait on each other in a circle). Inside ``sharing(reads)`` the order path
+takes what it needs from here and the new orders' rows, once placed, are updated together
+(``write_placed``); outside a batch every function reads and writes for itself.
 
 They are read as the batch's transaction starts: a change another request commits
 meanwhile (a listing mapped, a rule edited) is seen by the next batch, as it would be by
@@ -51,6 +52,9 @@ class BatchReads:
     preorder: list[StockPolicy] = field(default_factory=list)
     placed: list[Order] = field(default_factory=list)
     """New orders placed, their rows to be updated together (``write_placed``)."""
+    known: Collection[Order] = ()
+    """The batch's orders seen before, whose reservations may change."""
+    levels_locked: bool = False
 
 
 _active = threading.local()
@@ -63,16 +67,28 @@ def line_keys(incoming: UnifiedOrder) -> list[LineKeys]:
 def read_batch(
     connection: Connection, new: Sequence[UnifiedOrder], known: Collection[Order]
 ) -> BatchReads:
-    """Everything the batch's orders share, read (and on PostgreSQL, locked) at once."""
+    """Everything the batch's orders share, read at once; their levels are locked later
+    (``lock_levels_once``)."""
     keys = list(dict.fromkeys(key for incoming in new for key in line_keys(incoming)))
-    reads = BatchReads(connection.pk)
+    reads = BatchReads(connection.pk, known=known)
     reads.mapped = dict(zip(keys, map_lines(connection, keys), strict=True)) if keys else {}
     reads.routing = sql.routing_candidates(connection.tenant_id, connection.pk)
     listings = {x.pk: x for x, _ in reads.mapped.values() if x is not None}
     reads.listing_ids = set(listings)
     reads.preorder = preorders.preorder_policies(list(listings.values())) if listings else []
-    lock_levels(connection.tenant_id, reads, known)
     return reads
+
+
+def lock_levels_once(tenant_id: int) -> None:
+    """In a batch, once: ``lock_levels``. Called when the batch's new orders and lines are
+    inserted, just before the first order is placed, so that the levels' locks, which
+    every other order and movement of those SKUs waits for, are held for the rest of the
+    transaction only, not while its rows are built and inserted; and the batch takes its
+    locks as every writer does: its orders' rows first, then stock levels."""
+    reads = current()
+    if reads is not None and not reads.levels_locked:
+        reads.levels_locked = True
+        lock_levels(tenant_id, reads, reads.known)
 
 
 def lock_levels(tenant_id: int, reads: BatchReads, known: Collection[Order]) -> None:

@@ -193,6 +193,7 @@ def insert_placed(
         order.pk: new_lines(order, connection, incoming_of[order.external_id]) for order in inserted
     }
     sql.insert_rows([line for each in lines.values() for line in each], key=LINE_KEY)
+    batch.lock_levels_once(connection.tenant_id)
     results = {}
     for order in inserted:
         incoming = incoming_of[order.external_id]
@@ -259,9 +260,12 @@ def create_many(
         return one_by_one(create, connection, orders)
 
 
-creations: GroupCommit[UnifiedOrder, OrderOut] = GroupCommit(create_many)
+creations: GroupCommit[UnifiedOrder, OrderOut] = GroupCommit(create_many, parallel=1)
 """This process's batches of new orders, one line per connection (a model's instances
-compare by primary key: each request's own copy of the connection finds the same line)."""
+compare by primary key: each request's own copy of the connection finds the same line).
+One batch of a connection at a time: the orders of a shop's flash sale want the same
+SKUs, so a second batch beside the first mostly waits for its stock levels' locks, and
+the batches are smaller (decision 0014: 262–277 vs 313–333 orders/s with 1 line)."""
 
 
 def create_together(connection: Connection, incoming: UnifiedOrder) -> OrderOut:
