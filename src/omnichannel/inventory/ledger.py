@@ -318,6 +318,20 @@ def apply_movements(tenant: Tenant, items: Sequence[MovementInput]) -> MovementR
             levels[pair].on_hand += delta
     errors.raise_if_any("batch")
 
+    with sql.pipelined():  # the rows, the levels and the recompute's read: one round trip
+        write_movements(tenant, new, refs, levels)
+    result.accepted = [item.movement_id for _, item, _ in new]
+    return result
+
+
+def write_movements(
+    tenant: Tenant,
+    new: list[tuple[int, MovementInput, str]],
+    refs: References,
+    levels: dict[Pair, StockLevel],
+) -> None:
+    """Insert the accepted movements (with their content hashes), write their levels and
+    recompute the listings of their products."""
     sql.insert_rows(
         [
             StockMovement(
@@ -338,8 +352,6 @@ def apply_movements(tenant: Tenant, items: Sequence[MovementInput]) -> MovementR
     )
     write_levels(levels.values())
     recompute_products(tenant.pk, {product_id for product_id, _ in levels})
-    result.accepted = [item.movement_id for _, item, _ in new]
-    return result
 
 
 def apply_counts(

@@ -15,7 +15,8 @@ from an empty list. ``FOR UPDATE`` is added only where the database has it: SQLi
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import cache
@@ -494,6 +495,25 @@ def movement_reference_rows(
         )
         params = [tenant_id, *skus, tenant_id, *codes, *params]
     return fetch(statement, params)
+
+
+@contextmanager
+def pipelined() -> Iterator[None]:
+    """PostgreSQL: the block's statements are sent without waiting for each one's answer
+    (a psycopg pipeline); a read waits only when its rows are fetched, with everything
+    sent before it, and the block's end waits for the rest. Writes whose answers nobody
+    reads (a movement's row, its levels) then travel with the read that follows them:
+    one round trip instead of one each. Errors surface at that fetch or at the block's
+    end, as Django's database errors; an ORM write that needs its row count waits for
+    it (``omnichannel.postgres.base``). Elsewhere, nothing changes."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    from omnichannel.postgres.base import pipeline
+
+    connection.ensure_connection()
+    with connection.wrap_database_errors, pipeline(connection.connection):
+        yield
 
 
 def insert_rows(rows: Sequence[Model], key: Sequence[str] = ()) -> None:

@@ -1,0 +1,51 @@
+"""``inventory.sql.pipelined``: on PostgreSQL the block's statements go out without waiting
+for each answer. What the block writes must still be what a later read in it finds, and a
+write the database refuses must still fail the block as Django's own error, so callers'
+retries and rollbacks work as without it (on SQLite the block changes nothing)."""
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from omnichannel.inventory.models import Warehouse
+from omnichannel.inventory.sql import fetch, insert_rows, pipelined, table, update_rows
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_read_in_the_block_finds_what_the_block_wrote_before_it(tenant):
+    kept = Warehouse.objects.create(tenant=tenant, code="OLD", name="Old")
+
+    with transaction.atomic(), pipelined():
+        insert_rows([Warehouse(tenant=tenant, code=f"W{n}", name="new") for n in range(3)])
+        update_rows(Warehouse, ("name",), [("Renamed", kept.pk)])
+        rows = fetch(f"SELECT code, name FROM {table(Warehouse)} ORDER BY code", [])
+
+    assert rows == [("OLD", "Renamed"), ("W0", "new"), ("W1", "new"), ("W2", "new")]
+
+
+def test_a_refused_write_fails_the_block_as_djangos_integrity_error_and_keeps_nothing(tenant):
+    Warehouse.objects.create(tenant=tenant, code="TAKEN", name="first")
+
+    with pytest.raises(IntegrityError), transaction.atomic(), pipelined():
+        insert_rows([Warehouse(tenant=tenant, code="FRESH", name="x")])
+        insert_rows([Warehouse(tenant=tenant, code="TAKEN", name="again")])
+        update_rows(Warehouse, ("name",), [("changed", 0)])
+
+    assert sorted(Warehouse.objects.values_list("code", "name")) == [("TAKEN", "first")]
+    assert Warehouse.objects.count() == 1  # the connection is usable after the failure
+
+
+def test_the_orms_update_of_a_row_in_the_block_finds_the_row(tenant):
+    """Django's ``save`` of an existing row inserts it instead when its ``UPDATE`` seems to
+    have found nothing: the row count must be the statement's, not a pipeline's blank."""
+    warehouse = Warehouse.objects.create(tenant=tenant, code="WH", name="Old")
+
+    with transaction.atomic(), pipelined():
+        warehouse.name = "Renamed"
+        warehouse.save()
+        updated = Warehouse.objects.filter(code="WH").update(active=False)
+
+    assert updated == 1
+    assert list(Warehouse.objects.values_list("code", "name", "active")) == [
+        ("WH", "Renamed", False)
+    ]
