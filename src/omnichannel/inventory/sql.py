@@ -504,15 +504,14 @@ def pipelined() -> Iterator[None]:
     sent before it, and the block's end waits for the rest. Writes whose answers nobody
     reads (a movement's row, its levels) then travel with the read that follows them:
     one round trip instead of one each. Errors surface at that fetch or at the block's
-    end, as Django's database errors; an ORM write that needs its row count waits for
-    it (``omnichannel.postgres.base``). Elsewhere, nothing changes."""
+    end, as Django's database errors; a cursor's columns and row count wait for its
+    answer (``omnichannel.postgres.base``), so the ORM works in the block. Elsewhere,
+    nothing changes."""
     if connection.vendor != "postgresql":
         yield
         return
-    from omnichannel.postgres.base import pipeline
-
     connection.ensure_connection()
-    with connection.wrap_database_errors, pipeline(connection.connection):
+    with connection.wrap_database_errors, connection.connection.pipeline():
         yield
 
 

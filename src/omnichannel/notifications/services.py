@@ -127,7 +127,9 @@ def write_events(events: list[Event]) -> None:
         if has_subscriptions:
             subscribed.append(tenant_id)
     # Written out (decision 0008): every order, stock and shipment change writes events.
-    sql.insert_rows(events, key=("tenant_id", "sequence"))
+    # Their ids are read back only for deliveries to owe: without, the insert needs no
+    # answer and, in a pipeline (``sql.pipelined``), travels with the commit's round trip.
+    sql.insert_rows(events, key=("tenant_id", "sequence") if subscribed else ())
     for tenant_id in subscribed:
         subscriptions = active_subscriptions(tenant_id)
         owe(

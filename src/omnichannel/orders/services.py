@@ -131,7 +131,13 @@ def placing_together() -> Iterator[None]:
     """The transaction of a batch of orders: their events written together, every listing
     they touch recomputed once, and their levels and reservations written once, as it
     ends (``events_together``, ``targets.recompute_once``, ``written_once``)."""
-    with transaction.atomic(), events_together(), targets.recompute_once(), written_once():
+    with (
+        transaction.atomic(),
+        sql.pipelined(),
+        events_together(),
+        targets.recompute_once(),
+        written_once(),
+    ):
         yield
 
 
@@ -223,7 +229,8 @@ def create(connection: Connection, incoming: UnifiedOrder) -> OrderOut:
     already has its external id, never merged into it. The unique key decides.
 
     Returns the order as its ``order.created`` event announced it."""
-    placed = insert_placed(connection, [(incoming, None)])
+    with sql.pipelined():
+        placed = insert_placed(connection, [(incoming, None)])
     if not placed:
         raise order_exists(incoming)
     return placed[id(incoming)].snapshot

@@ -1,5 +1,5 @@
 """Django's PostgreSQL backend, with a statement of many parameters never prepared, and
-pipelines the ORM can run in.
+cursors the ORM can use in a pipeline.
 
 A statement a connection runs again is prepared (settings.py), and PostgreSQL's default
 ``plan_cache_mode=auto`` then moves it to a generic plan once that looks no dearer than
@@ -13,40 +13,22 @@ batch) and their planning is small next to their work.
 A generic plan is only as good as the statistics it was made from: on a table filled
 seconds ago it can be poor until autovacuum's ``ANALYZE`` re-plans it (decision 0013).
 
-In a psycopg pipeline (``pipeline``) a statement's answer is read only when a later one's
-rows are fetched or the pipeline ends, so its ``rowcount`` is not known when ``execute``
-returns. Django decides on it whether an ``UPDATE`` found its row (``Model.save`` would
-then ``INSERT``): here ``rowcount`` first waits for the answers still owed.
+In a psycopg pipeline (``inventory.sql.pipelined``) ``execute`` returns before the
+statement's answer is read: psycopg reads it when its rows are fetched. Django and our
+helpers also ask a cursor for its ``description`` (the columns, before fetching) and its
+``rowcount`` (whether an ``UPDATE`` found its row: ``Model.save`` would otherwise
+``INSERT``); here those, too, first read the answer, as a fetch would.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-import psycopg
 from django.db.backends.postgresql import base
 
 MANY_PARAMETERS = 64
 """Above this, a statement is a batch's: run unprepared, planned for its values. The
 widest single-row ``INSERT`` (an order) stays below it."""
-
-
-_open = threading.local()
-
-
-@contextmanager
-def pipeline(connection: psycopg.Connection) -> Iterator[None]:
-    """``connection.pipeline()``, known to this backend's cursors while it is open."""
-    with connection.pipeline() as opened:
-        outer = getattr(_open, "pipeline", None)
-        _open.pipeline = opened
-        try:
-            yield
-        finally:
-            _open.pipeline = outer
 
 
 class Cursor(base.ServerBindingCursor):
@@ -63,10 +45,13 @@ class Cursor(base.ServerBindingCursor):
         return super().execute(query, params, prepare=prepare, binary=binary)
 
     @property
+    def description(self) -> Any:
+        self._fetch_pipeline()  # nothing to do unless a pipeline still owes the answer
+        return super().description
+
+    @property
     def rowcount(self) -> int:
-        opened = getattr(_open, "pipeline", None)
-        if opened is not None:
-            opened.sync()  # the answers still owed, this statement's among them
+        self._fetch_pipeline()
         return super().rowcount
 
 
