@@ -49,3 +49,19 @@ def test_the_orms_update_of_a_row_in_the_block_finds_the_row(tenant):
     assert list(Warehouse.objects.values_list("code", "name", "active")) == [
         ("WH", "Renamed", False)
     ]
+
+
+def test_a_write_refused_inside_a_savepoint_is_rolled_back_there_and_the_block_goes_on(tenant):
+    """``get_or_create`` and every ``atomic`` inside the block rely on this: the refusal
+    must surface where its savepoint can undo it, not at the end of the pipeline."""
+    Warehouse.objects.create(tenant=tenant, code="TAKEN", name="first")
+
+    with transaction.atomic(), pipelined():
+        with pytest.raises(IntegrityError), transaction.atomic():
+            insert_rows([Warehouse(tenant=tenant, code="TAKEN", name="again")])
+        insert_rows([Warehouse(tenant=tenant, code="AFTER", name="kept")])
+
+    assert sorted(Warehouse.objects.values_list("code", "name")) == [
+        ("AFTER", "kept"),
+        ("TAKEN", "first"),
+    ]

@@ -17,13 +17,18 @@ In a psycopg pipeline (``inventory.sql.pipelined``) ``execute`` returns before t
 statement's answer is read: psycopg reads it when its rows are fetched. Django and our
 helpers also ask a cursor for its ``description`` (the columns, before fetching) and its
 ``rowcount`` (whether an ``UPDATE`` found its row: ``Model.save`` would otherwise
-``INSERT``); here those, too, first read the answer, as a fetch would.
+``INSERT``); here those, too, first read the answer, as a fetch would. A savepoint is a
+point where every answer owed is read: an error must surface inside the ``atomic`` block
+that can roll it back (``get_or_create`` catches its own ``INSERT``'s conflict), not
+after the block has let it through.
 """
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
+import psycopg
 from django.db.backends.postgresql import base
 
 MANY_PARAMETERS = 64
@@ -44,6 +49,11 @@ class Cursor(base.ServerBindingCursor):
             prepare = False
         return super().execute(query, params, prepare=prepare, binary=binary)
 
+    def read_owed(self) -> None:
+        """Read the answers a pipeline still owes (its errors raised here); nothing to do
+        outside one."""
+        self._fetch_pipeline()
+
     @property
     def description(self) -> Any:
         self._fetch_pipeline()  # nothing to do unless a pipeline still owes the answer
@@ -56,6 +66,27 @@ class Cursor(base.ServerBindingCursor):
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    def _savepoint(self, sid: str) -> None:
+        self._at_savepoint(self.ops.savepoint_create_sql(sid))
+
+    def _savepoint_rollback(self, sid: str) -> None:
+        pipeline = self.connection._pipeline
+        if pipeline is not None:
+            # After an error a pipeline refuses everything until it is synced; what it
+            # still owed came after the savepoint and is undone by going back to it.
+            with contextlib.suppress(psycopg.Error):
+                pipeline.sync()
+        self._at_savepoint(self.ops.savepoint_rollback_sql(sid))
+
+    def _savepoint_commit(self, sid: str) -> None:
+        self._at_savepoint(self.ops.savepoint_commit_sql(sid))
+
+    def _at_savepoint(self, statement: str) -> None:
+        with self.cursor() as cursor:
+            cursor.execute(statement)
+            with self.wrap_database_errors:
+                cursor.cursor.read_owed()
+
     def get_connection_params(self) -> dict[str, Any]:
         params = super().get_connection_params()
         if params["cursor_factory"] is base.ServerBindingCursor:
