@@ -17,6 +17,7 @@ from django.utils import timezone
 from omnichannel.api.envelope import error_response
 from omnichannel.api.models import IdempotencyRecord
 from omnichannel.errors import DomainError
+from omnichannel.inventory.sql import table
 
 logger = logging.getLogger("omnichannel.request")
 REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
@@ -61,10 +62,6 @@ class RequestLogMiddleware:
         return error_response(request, status, code, response.reason_phrase or code)
 
 
-def table() -> str:
-    return connection.ops.quote_name(IdempotencyRecord._meta.db_table)
-
-
 def claim(client_id: int, key: str, method: str, path: str, digest: str) -> int | None:
     """Insert the key's record, marked in progress; its id, or None when the client has
     used the key before. One statement (``ON CONFLICT DO NOTHING``, SQLite and
@@ -74,8 +71,8 @@ def claim(client_id: int, key: str, method: str, path: str, digest: str) -> int 
     key_column = connection.ops.quote_name("key")  # a keyword in SQL
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table()} (client_id, {key_column}, method, path, body_hash,"
-            f" content_type, created_at) VALUES (%s, %s, %s, %s, %s, '', %s)"
+            f"INSERT INTO {table(IdempotencyRecord)} (client_id, {key_column}, method, path,"
+            f" body_hash, content_type, created_at) VALUES (%s, %s, %s, %s, %s, '', %s)"
             f" ON CONFLICT (client_id, {key_column}) DO NOTHING RETURNING id",
             [client_id, key, method, path, digest, now],
         )
@@ -120,8 +117,8 @@ class IdempotencyMiddleware:
             return response
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {table()} SET status_code = %s, response_body = %s, content_type = %s"
-                " WHERE id = %s",
+                f"UPDATE {table(IdempotencyRecord)} SET status_code = %s, response_body = %s,"
+                " content_type = %s WHERE id = %s",
                 [
                     response.status_code,
                     response.content,

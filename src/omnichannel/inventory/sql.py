@@ -56,7 +56,9 @@ LEVEL_COLUMNS = tuple(
 )
 
 
+@cache
 def table(model: Any) -> str:
+    """The model's table name, quoted: once per model (a process has one database)."""
     return connection.ops.quote_name(model._meta.db_table)
 
 
