@@ -130,7 +130,8 @@ def ingest_batch(
 def placing_together() -> Iterator[None]:
     """The transaction of a batch of orders: their events written together, every listing
     they touch recomputed once, and their levels and reservations written once, as it
-    ends (``events_together``, ``targets.recompute_once``, ``written_once``)."""
+    ends (``events_together``, ``targets.recompute_once``, ``written_once``); on
+    PostgreSQL its writes travel with its reads (``sql.pipelined``)."""
     with (
         transaction.atomic(),
         sql.pipelined(),
@@ -146,10 +147,10 @@ def placed_together(
     connection: Connection, new: Sequence[UnifiedOrder], known: Sequence[Order] = ()
 ) -> Iterator[dict[int, IngestResult]]:
     """Inside ``placing_together``: what the batch's orders share read once
-    (``batch.read_batch``, which also locks the levels they may touch), the ``new`` ones
-    inserted and placed (``insert_placed``) and their rows written together. Yields their
-    results; the block runs with the batch's reads still shared (for the ``known``
-    orders' updates)."""
+    (``batch.read_batch``), the ``new`` ones inserted, the levels the batch may touch
+    locked, the new ones placed (``insert_placed``) and their rows written together.
+    Yields their results; the block runs with the batch's reads still shared (for the
+    ``known`` orders' updates)."""
     reads = batch.read_batch(connection, new, known)
     with batch.sharing(reads):
         placed = insert_placed(connection, [(x, None) for x in new])
@@ -228,7 +229,8 @@ def create(connection: Connection, incoming: UnifiedOrder) -> OrderOut:
     """Insert a new order (POS, manual): refused with ``order.exists`` when the connection
     already has its external id, never merged into it. The unique key decides.
 
-    Returns the order as its ``order.created`` event announced it."""
+    Returns the order as its ``order.created`` event announced it. On PostgreSQL its writes
+    travel with its reads (``sql.pipelined``)."""
     with sql.pipelined():
         placed = insert_placed(connection, [(incoming, None)])
     if not placed:
