@@ -9,11 +9,13 @@ alone without leaving anything of itself behind.
 import pytest
 from django.test import Client
 
+from omnichannel.catalog.models import Product
 from omnichannel.errors import Conflict
-from omnichannel.inventory.models import Reservation, StockLevel
+from omnichannel.inventory.models import Reservation, StockLevel, Warehouse
 from omnichannel.notifications.models import Event
 from omnichannel.orders import services
 from omnichannel.orders.models import Order
+from omnichannel.tenants.models import Tenant
 from omnichannel.unified.orders import OrderLine, OrderType
 
 from .factories import link, order, shop, stock
@@ -169,3 +171,28 @@ def test_concurrent_api_calls_each_get_their_own_answer_and_every_unit_is_counte
     assert created.count() == 61
     sequences = list(Event.objects.filter(tenant=world.tenant).values_list("sequence", flat=True))
     assert sorted(sequences) == list(range(1, len(sequences) + 1))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_tenants_first_orders_created_at_once_on_two_shops_all_land(at_once):
+    """Two shops' first orders race for the tenant's event-number row, which the first
+    event creates (``get_or_create``): the one that loses the race must find the row
+    the other made, inside its own transaction, and go on (on PostgreSQL its refused
+    insert surfaces inside the savepoint that undoes it, pipeline or not). The orders
+    share no stock level and no listing, so nothing else makes one wait for the other."""
+    for round_ in range(4):
+        tenant = Tenant.objects.create(name=f"fresh-{round_}")
+        warehouse = Warehouse.objects.create(tenant=tenant, code="W", name="W")
+        shops = [shop(tenant, "manual", f"Counter {n}") for n in range(2)]
+        for n, counter in enumerate(shops):
+            link(counter, warehouse)
+            product = Product.objects.create(tenant=tenant, sku=f"SKU-{n}", name="p")
+            stock(warehouse, product, 5)
+
+        def create(n: int, shops: list = shops) -> None:
+            services.create(shops[n], order(f"FIRST-{n}", lines=[(f"SKU-{n}", 1)]))
+
+        assert at_once(2, create) == []
+        assert Order.objects.filter(tenant=tenant).count() == 2
+        sequences = Event.objects.filter(tenant=tenant).values_list("sequence", flat=True)
+        assert sorted(sequences) == [1, 2]
