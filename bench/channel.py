@@ -33,7 +33,14 @@ from urllib.parse import urlparse
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from common import analyze, median, percentile, rate, setup_django  # noqa: E402
+from common import (  # noqa: E402
+    analyze,
+    machine_speed,
+    median,
+    percentile,
+    rate,
+    setup_django,
+)
 
 PUSHES = int(os.environ.get("BENCH_PUSHES", "3000"))
 # A backlog of 3,000: at 600 orders the run lasts about a second, and the consumer's start
@@ -296,7 +303,10 @@ def main() -> None:
     keep_open = hold_database_open()
     sim = ShopeeSimulator()
     seed_demo(sim)
-    print(f"{label}; {os.cpu_count()} cores; load average at start {os.getloadavg()[0]:.1f}")
+    print(
+        f"{label}; {os.cpu_count()} cores; {machine_speed()};"
+        f" load average at start {os.getloadavg()[0]:.1f}"
+    )
     with SandboxServer(sim.app) as server:
         app, _ = build_world(server.url, sim)
         if "intake" in PARTS:

@@ -100,6 +100,16 @@ def rate(count: int, run: Callable[[], None]) -> tuple[float, list[float]]:
     return count / (time.perf_counter() - started), durations
 
 
+def machine_speed() -> str:
+    """CPU seconds for ten million Python additions at module level (as ``python3 -c``
+    runs them; the figure docs/performance.md quotes for each session's machine), printed
+    with each run's figures so that runs on different machines can be compared: the
+    development machines have differed by a factor of two from one session to the next."""
+    started = time.process_time()
+    exec("total = 0\nfor number in range(10_000_000):\n    total += number", {})  # noqa: S102
+    return f"10M additions in {time.process_time() - started:.2f} s of CPU"
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]

@@ -22,6 +22,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 
 from common import (  # noqa: E402
     against_server,
+    machine_speed,
     median,
     percentile,
     rate,
@@ -89,7 +90,7 @@ def main() -> None:
     client, token, connection_id = build_world()
     headers = {"Authorization": f"Bearer {token}"}
     numbers = itertools.count()
-    print(f"# bench/orders.py — {database}, {ORDERS} orders per case")
+    print(f"# bench/orders.py — {database}, {ORDERS} orders per case; {machine_speed()}")
     print("| lines per order | orders/s | p50 ms | p99 ms | CPU ms/order |")
     print("| --- | --- | --- | --- | --- |")
     for lines in (1, 5):

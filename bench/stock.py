@@ -27,6 +27,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from common import (  # noqa: E402
     against_server,
     analyze,
+    machine_speed,
     median,
     percentile,
     server_shape,
@@ -137,7 +138,8 @@ def main() -> None:
     http = Client()
     print(
         f"# bench/stock.py — {database}; python {platform.python_version()}; "
-        f"{os.cpu_count()} CPUs; {platform.machine()} {platform.processor() or ''}"
+        f"{os.cpu_count()} CPUs; {platform.machine()} {platform.processor() or ''}; "
+        f"{machine_speed()}"
     )
     print("\nmovements/s through POST /api/v1/stock/movements (test client, one at a time)")
     print("| listings/SKU | batch of 1 | CPU ms/request | batch of 500 | CPU ms/request |")
