@@ -8,7 +8,7 @@ from collections.abc import Callable, Hashable, Sequence
 
 import pytest
 
-from omnichannel.groupcommit import GroupCommit
+from omnichannel.groupcommit import GroupCommit, outcome
 
 
 class Recorder:
@@ -186,3 +186,9 @@ def test_up_to_parallel_batches_of_a_key_run_at_once_and_later_callers_wait_for_
     assert sorted(x for _, items in runner.batches[2:] for x in items) == [3, 4, 5]
     assert runner.most_at_once == 2
     assert group.waiting("shop") == 0
+
+
+def test_outcome_is_the_result_or_the_exception_raised():
+    assert outcome(lambda a, b: a + b, 2, 3) == 5
+    failed = outcome(lambda: 1 / 0)
+    assert isinstance(failed, ZeroDivisionError)

@@ -123,3 +123,12 @@ class GroupCommit(Generic[T, R]):
             caller.failed = isinstance(outcome, BaseException)
             if caller is not leader:
                 caller.woken.set()
+
+
+def outcome(function: Callable[..., R], *args: Any) -> R | Exception:
+    """``function(*args)``, or the exception it raised: a runner's answer for an item it
+    ran alone (after its batch failed, say)."""
+    try:
+        return function(*args)
+    except Exception as exc:
+        return exc

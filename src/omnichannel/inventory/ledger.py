@@ -20,7 +20,7 @@ from django.db import IntegrityError, connection, transaction
 
 from omnichannel.catalog.models import Product
 from omnichannel.errors import Conflict, DomainError, Unprocessable
-from omnichannel.groupcommit import GroupCommit
+from omnichannel.groupcommit import GroupCommit, outcome
 from omnichannel.inventory import sql
 from omnichannel.inventory.levels import Pair, locked_levels, write_levels
 from omnichannel.inventory.models import StockLevel, StockMovement, Warehouse
@@ -226,11 +226,11 @@ def post_many(
     is posted again alone: its own answer, errors listed by its own indexes."""
     ids = [item.movement_id for batch in batches for item in batch]
     if len(batches) == 1 or len(set(ids)) < len(ids) or len(ids) > TOGETHER_AT_MOST:
-        return [post_alone(tenant, batch) for batch in batches]
+        return [outcome(post_movements, tenant, batch) for batch in batches]
     try:
         together = post_movements(tenant, [item for batch in batches for item in batch])
     except Exception:  # one batch's error refuses all: each gets its own answer alone
-        return [post_alone(tenant, batch) for batch in batches]
+        return [outcome(post_movements, tenant, batch) for batch in batches]
     accepted = set(together.accepted)
     return [
         MovementResult(
@@ -239,13 +239,6 @@ def post_many(
         )
         for batch in batches
     ]
-
-
-def post_alone(tenant: Tenant, items: Sequence[MovementInput]) -> MovementResult | Exception:
-    try:
-        return post_movements(tenant, items)
-    except Exception as exc:
-        return exc
 
 
 posted_together: GroupCommit[Sequence[MovementInput], MovementResult] = GroupCommit(post_many)

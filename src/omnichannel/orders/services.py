@@ -18,7 +18,7 @@ from django.utils import timezone
 from omnichannel.channels.models import Connection
 from omnichannel.errors import Conflict, DomainError
 from omnichannel.fulfillment import services as shipments
-from omnichannel.groupcommit import GroupCommit
+from omnichannel.groupcommit import GroupCommit, outcome
 from omnichannel.inventory import services as stock
 from omnichannel.inventory import sql, targets
 from omnichannel.inventory.levels import (
@@ -170,18 +170,7 @@ def one_by_one(
         exc_info=True,
         extra={"connection": connection.pk, "orders": len(orders), "step": function.__name__},
     )
-    return [answer_or_error(function, connection, x) for x in orders]
-
-
-def answer_or_error(
-    function: Callable[[Connection, UnifiedOrder], Answer],
-    connection: Connection,
-    incoming: UnifiedOrder,
-) -> Answer | Exception:
-    try:
-        return function(connection, incoming)
-    except Exception as exc:
-        return exc
+    return [outcome(function, connection, x) for x in orders]
 
 
 def insert_placed(
@@ -258,7 +247,7 @@ def create_many(
     rolls the batch back and its orders are created again one per transaction, so a bad
     order fails alone. One order alone is ``create``."""
     if len(orders) == 1:
-        return [answer_or_error(create, connection, orders[0])]
+        return [outcome(create, connection, orders[0])]
     first: dict[str, UnifiedOrder] = {}
     for x in orders:
         first.setdefault(x.external_id, x)
