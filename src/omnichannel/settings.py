@@ -118,6 +118,10 @@ else:
         server_side_binding=True,
         prepare_threshold=2 if prepare else None,
     )
+    # The write paths send their statements in a psycopg pipeline (decision 0015);
+    # OMNI_PG_PIPELINE=0 sends them one at a time, as before, should a proxy in between
+    # mishandle pipelined messages.
+    OMNI_PG_PIPELINE = env_bool("OMNI_PG_PIPELINE", True)
     # One test database per process on a server too: two runs on one machine (a developer's
     # and CI's) would otherwise drop each other's ``test_<name>`` mid-run.
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}

@@ -4,7 +4,7 @@ write the database refuses must still fail the block as Django's own error, so c
 retries and rollbacks work as without it (on SQLite the block changes nothing)."""
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from omnichannel.inventory.models import Warehouse
 from omnichannel.inventory.sql import fetch, insert_rows, pipelined, table, update_rows
@@ -65,3 +65,15 @@ def test_a_write_refused_inside_a_savepoint_is_rolled_back_there_and_the_block_g
         ("AFTER", "kept"),
         ("TAKEN", "first"),
     ]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL pipeline")
+def test_omni_pg_pipeline_off_sends_every_statement_on_its_own(tenant, settings):
+    with transaction.atomic(), pipelined():
+        assert connection.connection._pipeline is not None
+
+    settings.OMNI_PG_PIPELINE = False
+    with transaction.atomic(), pipelined():
+        insert_rows([Warehouse(tenant=tenant, code="W", name="w")])
+        assert connection.connection._pipeline is None
+    assert Warehouse.objects.filter(code="W").exists()

@@ -508,8 +508,8 @@ def pipelined() -> Iterator[None]:
     one round trip instead of one each. Errors surface at that fetch or at the block's
     end, as Django's database errors; a cursor's columns and row count wait for its
     answer (``omnichannel.postgres.base``), so the ORM works in the block. Elsewhere,
-    nothing changes."""
-    if connection.vendor != "postgresql":
+    nothing changes, as with ``OMNI_PG_PIPELINE=0``."""
+    if connection.vendor != "postgresql" or not getattr(settings, "OMNI_PG_PIPELINE", False):
         yield
         return
     connection.ensure_connection()
