@@ -88,10 +88,10 @@ def lock_levels_once(tenant_id: int) -> None:
     reads = current()
     if reads is not None and not reads.levels_locked:
         reads.levels_locked = True
-        lock_levels(tenant_id, reads, reads.known)
+        lock_levels(tenant_id, reads)
 
 
-def lock_levels(tenant_id: int, reads: BatchReads, known: Collection[Order]) -> None:
+def lock_levels(tenant_id: int, reads: BatchReads) -> None:
     """Read (and on PostgreSQL lock, in id order) the levels the batch may change: its new
     lines' products (and their bundles' components) in every routing candidate, and what
     its known orders hold. Inside ``levels.written_once`` each order's own
@@ -100,14 +100,14 @@ def lock_levels(tenant_id: int, reads: BatchReads, known: Collection[Order]) -> 
     parts = bundle_parts(products)
     stocked = {c for p in products for c, _ in parts.get(p) or [(p, 1)]}
     pairs = {(p, w.pk) for p in stocked for w in reads.routing}
-    if known:
+    if reads.known:
         pairs |= set(
             fetch(
                 f"SELECT reservation.product_id, reservation.warehouse_id"
                 f" FROM {table(Reservation)} reservation"
                 f" JOIN {table(OrderLine)} line ON line.id = reservation.order_line_id"
-                f" WHERE line.order_id IN ({marks(known)})",
-                [order.pk for order in known],
+                f" WHERE line.order_id IN ({marks(reads.known)})",
+                [order.pk for order in reads.known],
             )
         )
     if pairs:

@@ -56,12 +56,12 @@ class Cursor(base.ServerBindingCursor):
 
     @property
     def description(self) -> Any:
-        self._fetch_pipeline()  # nothing to do unless a pipeline still owes the answer
+        self.read_owed()
         return super().description
 
     @property
     def rowcount(self) -> int:
-        self._fetch_pipeline()
+        self.read_owed()
         return super().rowcount
 
 
