@@ -99,9 +99,7 @@ def test_a_batch_locks_stock_levels_only_once_its_orders_are_inserted(world):
 
     assert [a.status for a in answers] == ["ready_to_process"] * 2
     statements = [q["sql"] for q in captured.captured_queries]
-    inserted = min(
-        i for i, x in enumerate(statements) if x.startswith('INSERT INTO "orders_order"')
-    )
+    inserted = min(i for i, x in enumerate(statements) if 'INSERT INTO "orders_order" ' in x)
     levels = min(i for i, x in enumerate(statements) if 'FROM "inventory_stocklevel"' in x)
     assert inserted < levels
 

@@ -157,6 +157,32 @@ def test_other_values_go_through_their_field(db):
             assert_prepared_as_the_orm(model, field, value)
 
 
+def test_typed_integers_are_made_as_the_orm_makes_them(db):
+    """On PostgreSQL Django types an integer field's values for psycopg (``Int4``…) but
+    sends keys as they are: the former get a fast preparer, the latter are plain. A bool
+    or a string in an integer field goes through the field."""
+    typed = [
+        (model, field)
+        for model in apps.get_models()
+        if model.__module__.startswith("omnichannel.")
+        for field in model._meta.concrete_fields
+        if plain_type(field) is None and fast_preparer(field) is not None
+        and type(field) not in FAST_VALUES
+    ]  # fmt: skip
+    if connection.vendor != "postgresql":
+        assert typed == []
+        return
+    assert len(typed) > 10
+    assert plain_type(Order._meta.get_field("tenant")) is int
+    for model, field in typed:
+        for value in (None, 0, 7, -3, 40_000):
+            assert fast_preparer(field)(value) is not SLOW
+            assert_prepared_as_the_orm(model, field, value)
+        for value in (True, "7"):
+            assert fast_preparer(field)(value) is SLOW
+            assert_prepared_as_the_orm(model, field, value)
+
+
 def test_a_naive_time_still_warns_and_is_made_aware():
     field = Order._meta.get_field("placed_at")
     row = Order(placed_at=datetime(2026, 12, 12, 6, 30))

@@ -542,16 +542,39 @@ def insert_rows(rows: Sequence[Model], key: Sequence[str] = ()) -> None:
             cursor.executemany(insert + row_marks, [values(row) for row in rows])
     for start in range(0, len(rows), INSERT_CHUNK) if key else ():
         chunk = rows[start : start + INSERT_CHUNK]
-        with connection.cursor() as cursor:
-            cursor.execute(
-                insert + ", ".join([row_marks] * len(chunk)) + f" RETURNING id, {', '.join(key)}",
-                [value for row in chunk for value in values(row)],
-            )
-            ids = {tuple(found[1:]): found[0] for found in cursor.fetchall()}
+        returned = returning_rows(
+            insert, row_marks, f" RETURNING id, {', '.join(key)}", [values(row) for row in chunk]
+        )
+        ids = {tuple(found[1:]): found[0] for found in returned}
         for row in chunk:
             row.pk = ids[tuple(getattr(row, name) for name in key)]
     for row in rows:
         row._state.adding = False
+
+
+def returning_rows(
+    insert: str, row_marks: str, returning: str, rows: Sequence[Sequence[Any]]
+) -> list[tuple]:
+    """``INSERT … VALUES`` of ``rows`` followed by ``returning`` (a ``RETURNING`` clause,
+    maybe after ``ON CONFLICT``): the rows it returned.
+
+    SQLite: one multi-row ``VALUES``. PostgreSQL: the single-row statement for every row
+    (``executemany``, answers kept: ``omnichannel.postgres.base``). Its text is the same
+    for any number of rows, so psycopg converts it once and the server plans it once; a
+    multi-row ``VALUES`` differs with each batch size, and past 50 parameters psycopg
+    parses it again on every call (a batch of 4 new orders: 140 parameters)."""
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            cursor.execute(
+                insert + ", ".join([row_marks] * len(rows)) + returning,
+                [value for row in rows for value in row],
+            )
+            return cursor.fetchall()
+        cursor.executemany(insert + row_marks + returning, rows)
+        found = cursor.fetchall()
+        while cursor.nextset():
+            found += cursor.fetchall()
+        return found
 
 
 def array_params(model: type[Model], names: Sequence[str]) -> str:
@@ -620,28 +643,30 @@ def prepared_values(row: Model, fields: Sequence[Field], adding: bool) -> list[A
     or a member of a text enum, in a text field, an ``int`` in an integer field or foreign
     key, a ``bool`` in a boolean field) or None passes it through as the ORM would,
     without the per-field calls (a third of inserting an order, 30 fields). Aware times,
-    amounts and JSON objects are made by ``fast_preparer`` as the field makes them,
-    without its calls (another 40% of an order row); any other value goes through its
-    field."""
+    amounts, JSON objects and PostgreSQL's typed integers are made by ``fast_preparer`` as
+    the field makes them, without its calls (another 40% of an order row); any other value
+    goes through its field. What to do with each field is worked out once
+    (``preparation``)."""
     database = None
     values = []
     now = stamp = None
     for field in fields:
-        plain = plain_type(field)
+        plan = _preparations.get(id(field)) or preparation(field)
+        plain = plan.plain
         if plain is not None:
-            value = getattr(row, field.attname)
+            value = getattr(row, plan.attname)
             if value is None or type(value) is plain or plain is str and isinstance(value, str):
                 values.append(value)  # a text field sends a str subclass (an enum) as it is
                 continue
-        elif (prepare := fast_preparer(field)) is not None:
-            if stamped_now(field, adding):  # pre_save's timezone.now(), one per row
-                if now is None:
+        elif (prepare := plan.prepare) is not None:
+            if plan.stamped_on_insert if adding else plan.stamped_on_update:
+                if now is None:  # pre_save's timezone.now(), one per row
                     now = timezone.now()
                     stamp = prepare(now)
-                setattr(row, field.attname, now)
+                setattr(row, plan.attname, now)
                 value = stamp
             else:
-                value = prepare(getattr(row, field.attname))
+                value = prepare(getattr(row, plan.attname))
             if value is not SLOW:
                 values.append(value)
                 continue
@@ -651,6 +676,37 @@ def prepared_values(row: Model, fields: Sequence[Field], adding: bool) -> list[A
             database = connections[DEFAULT_DB_ALIAS]
         values.append(field.get_db_prep_save(field.pre_save(row, adding), database))
     return values
+
+
+class Preparation(NamedTuple):
+    """How ``prepared_values`` makes a field's value: passed as it is (``plain``), made by
+    a fast preparer (``prepare``, stamped with now on insert or update), or by the field."""
+
+    field: Field
+    attname: str
+    plain: type | None
+    prepare: Callable[[Any], Any] | None
+    stamped_on_insert: bool
+    stamped_on_update: bool
+
+
+_preparations: dict[int, Preparation] = {}
+"""By ``id(field)``: a field's hash is a Python call over its model's names, and an order's
+insert looks up 35 fields. A preparation holds its field, so an id found here is never a
+dead field's reused one."""
+
+
+def preparation(field: Field) -> Preparation:
+    plain = plain_type(field)
+    found = _preparations[id(field)] = Preparation(
+        field,
+        field.attname,
+        plain,
+        fast_preparer(field) if plain is None else None,
+        stamped_now(field, adding=True),
+        stamped_now(field, adding=False),
+    )
+    return found
 
 
 SLOW = object()
@@ -676,6 +732,10 @@ def fast_preparer(field: Field) -> Callable[[Any], Any] | None:
         return finite_decimal
     if kind is models.JSONField and django_adapter(database, "adapt_json_value"):
         return json_text(field.encoder) if sqlite else jsonb(field.encoder)
+    if PLAIN_TYPES.get(kind) is int and not sqlite and plain_type(field) is None:
+        typed = type(field.get_db_prep_save(1, database))
+        if typed is not int and django_adapter(database, "adapt_integerfield_value"):
+            return typed_int(typed)
     return None
 
 
@@ -728,6 +788,19 @@ def finite_decimal(value: Any) -> Any:
     return SLOW
 
 
+def typed_int(typed: type) -> Callable[[Any], Any]:
+    """PostgreSQL: an ``int`` goes to psycopg as the field's type of it (``Int4`` for an
+    ``IntegerField``: ``adapt_integerfield_value``), None as NULL; anything else (a bool,
+    a string to parse) through the field."""
+
+    def prepare(value: Any) -> Any:
+        if value is None:
+            return None
+        return typed(value) if type(value) is int else SLOW
+
+    return prepare
+
+
 def json_text(encoder: type[json.JSONEncoder] | None) -> Callable[[Any], Any]:
     """SQLite: a dict or list is stored as ``json.dumps`` text, with the field's encoder
     (``adapt_json_value``); None as NULL (``JSONField.get_db_prep_save``)."""
@@ -769,14 +842,19 @@ PLAIN_TYPES: dict[type[Field], type] = {
 @cache
 def plain_type(field: Field) -> type | None:
     """The type whose values ``field`` (or, for a foreign key, the field it points to)
-    stores as they are; None for any other field. On PostgreSQL integers are not plain:
-    Django types them for psycopg (``Int4``, ``Int8``)."""
+    stores as they are; None for any other field. On PostgreSQL Django types most
+    integers for psycopg (``Int4``, ``Int8``: ``typed_int``); the ones it sends as they
+    are (keys) are plain there too, as the field's own answer for one shows."""
+    target = field
     if field.is_relation:
         if type(field) is not models.ForeignKey:
             return None
-        field = field.target_field
-    plain = PLAIN_TYPES.get(type(field))
-    return None if plain is int and connection.vendor == "postgresql" else plain
+        target = field.target_field
+    plain = PLAIN_TYPES.get(type(target))
+    if plain is int and connection.vendor == "postgresql":
+        database = connections[DEFAULT_DB_ALIAS]
+        return int if type(field.get_db_prep_save(1, database)) is int else None
+    return plain
 
 
 def insert_new(rows: Sequence[M], unique: Sequence[str]) -> list[M]:
@@ -795,12 +873,13 @@ def insert_new(rows: Sequence[M], unique: Sequence[str]) -> list[M]:
     inserted: list[M] = []
     for start in range(0, len(rows), INSERT_CHUNK):
         chunk = rows[start : start + INSERT_CHUNK]
-        with connection.cursor() as cursor:
-            cursor.execute(
-                insert + ", ".join([row_marks] * len(chunk)) + conflict,
-                [value for row in chunk for value in prepared_values(row, fields, adding=True)],
-            )
-            ids = {tuple(found[1:]): found[0] for found in cursor.fetchall()}
+        returned = returning_rows(
+            insert,
+            row_marks,
+            conflict,
+            [prepared_values(row, fields, adding=True) for row in chunk],
+        )
+        ids = {tuple(found[1:]): found[0] for found in returned}
         for row in chunk:
             pk = ids.pop(tuple(getattr(row, name) for name in unique), None)
             if pk is not None:
