@@ -7,7 +7,15 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from omnichannel.inventory.models import Warehouse
-from omnichannel.inventory.sql import fetch, insert_rows, pipelined, table, update_rows
+from omnichannel.inventory.sql import (
+    fetch,
+    insert_new,
+    insert_rows,
+    instances,
+    pipelined,
+    table,
+    update_rows,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -21,6 +29,25 @@ def test_a_read_in_the_block_finds_what_the_block_wrote_before_it(tenant):
         rows = fetch(f"SELECT code, name FROM {table(Warehouse)} ORDER BY code", [])
 
     assert rows == [("OLD", "Renamed"), ("W0", "new"), ("W1", "new"), ("W2", "new")]
+
+
+def test_rows_inserted_in_the_block_get_their_ids_and_read_back_as_instances(tenant):
+    """Keyed inserts (each row's id returned: one statement per row on PostgreSQL, their
+    answers kept) and a read of whole rows, after writes whose answers are still owed."""
+    Warehouse.objects.create(tenant=tenant, code="TAKEN", name="first")
+    rows = [Warehouse(tenant=tenant, code=f"K{n}", name="keyed") for n in range(3)]
+    fresh = [Warehouse(tenant=tenant, code=code, name="new") for code in ("TAKEN", "N1")]
+
+    with transaction.atomic(), pipelined():
+        insert_rows(rows, key=("tenant_id", "code"))
+        inserted = insert_new(fresh, ("tenant_id", "code"))
+        found = instances(Warehouse, f"SELECT * FROM {table(Warehouse)} ORDER BY code", [])
+
+    assert [row.code for row in inserted] == ["N1"]
+    ids = {row.code: row.pk for row in found}
+    assert [ids[row.code] for row in rows] == [row.pk for row in rows]
+    assert ids["N1"] == inserted[0].pk and ids["TAKEN"] != fresh[0].pk
+    assert [(row.code, row.name) for row in found][:2] == [("K0", "keyed"), ("K1", "keyed")]
 
 
 def test_a_refused_write_fails_the_block_as_djangos_integrity_error_and_keeps_nothing(tenant):

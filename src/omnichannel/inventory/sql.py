@@ -105,9 +105,16 @@ def instances(model: type[M], sql: str, params: Sequence[Any]) -> list[M]:
     per-row column resolution: several times faster on the hot path."""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        names = tuple(column[0] for column in cursor.description)
+        names = column_names(cursor)
         rows = cursor.fetchall()
     return rows_as(model, names, rows)
+
+
+def column_names(cursor: Any) -> tuple[str, ...]:
+    """The names of the columns of ``cursor``'s result (Django's cursor wrapper): on
+    PostgreSQL read straight off the result (``omnichannel.postgres.base``)."""
+    names = getattr(cursor.cursor, "column_names", None)
+    return names() if names else tuple(column[0] for column in cursor.description)
 
 
 def rows_as(

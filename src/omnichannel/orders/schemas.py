@@ -177,17 +177,28 @@ def stored_values(schema: type[Schema], instance: Model) -> dict[str, object]:
 def as_stored(instance: Model) -> None:
     """Give ``instance`` the values a read from the database returns: decimals with their
     field's decimal places, times in UTC."""
-    for field in instance._meta.concrete_fields:
-        value = getattr(instance, field.attname)
+    for attname, places in stored_conversions(type(instance)):
+        value = getattr(instance, attname)
         if value is None:
             continue
-        if isinstance(field, DecimalField):
-            value = Decimal(value).quantize(Decimal(1).scaleb(-field.decimal_places))
-        elif isinstance(field, DateTimeField):
-            value = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+        if places is not None:
+            value = Decimal(value).quantize(places)
         else:
-            continue
-        setattr(instance, field.attname, value)
+            value = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+        setattr(instance, attname, value)
+
+
+@cache
+def stored_conversions(model: type[Model]) -> tuple[tuple[str, Decimal | None], ...]:
+    """``as_stored``'s fields of ``model``: each decimal's attname with its quantum, each
+    time's with None."""
+    return tuple(
+        (field.attname, Decimal(1).scaleb(-field.decimal_places))
+        if isinstance(field, DecimalField)
+        else (field.attname, None)
+        for field in model._meta.concrete_fields
+        if isinstance(field, DecimalField | DateTimeField)
+    )
 
 
 class _Loaded:

@@ -63,6 +63,16 @@ class Cursor(base.ServerBindingCursor):
         outside one."""
         self._fetch_pipeline()
 
+    def column_names(self) -> tuple[str, ...]:
+        """The result's column names, without ``description``'s column objects and type
+        lookups (``inventory.sql.instances`` wants only the names)."""
+        self.read_owed()
+        result = self.pgresult
+        if result is None:
+            return ()
+        encoding = self._encoding
+        return tuple(result.fname(n).decode(encoding) for n in range(result.nfields))
+
     @property
     def description(self) -> Any:
         self.read_owed()
