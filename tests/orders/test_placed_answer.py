@@ -6,9 +6,11 @@ from decimal import Decimal
 
 import pytest
 
+from omnichannel.fulfillment.models import Shipment
 from omnichannel.notifications.models import Event
 from omnichannel.orders import services
-from omnichannel.orders.schemas import order_data
+from omnichannel.orders.models import Order
+from omnichannel.orders.schemas import OrderOut, order_data, order_snapshot, with_details
 from omnichannel.unified.orders import Buyer, FulfilledBy, OrderStatus, OrderType
 
 from .factories import T0, order, stock
@@ -49,6 +51,37 @@ def assert_announced_as_read_back(result: services.IngestResult) -> None:
 )
 def test_the_announced_order_is_the_order_read_back(world, incoming):
     assert_announced_as_read_back(services.ingest(world.shopee, incoming))
+
+
+@pytest.mark.parametrize(
+    "incoming",
+    [
+        order(lines=[("GIFT", 1), ("TEE", 2), ("MUG", 1)]),
+        order(lines=[("NEW-HAT", 1)]),
+        order(lines=[("TEE", 11)]),
+        order(status=OrderStatus.SHIPPED, lines=[("TEE", 1), ("MUG", 1)]),
+        order(fulfilled_by=FulfilledBy.CHANNEL, lines=[("MUG", 2)]),
+    ],
+    ids=["bundle-and-lines", "unmapped", "insufficient", "shipped", "fulfilled-by-channel"],
+)
+def test_an_order_read_back_is_what_the_orm_reads(world, incoming):
+    """``order_snapshot`` (written-out statements) against ``OrderOut.from_orm`` of the
+    order read through the ORM with its details: lines, reservations, shipments."""
+    placed = services.ingest(world.shopee, incoming).order
+    Shipment.objects.create(
+        tenant=placed.tenant, order=placed, carrier="JNE", tracking_number="JNE-1",
+        pickup_slot={"date": "2026-12-12", "from": "09:00"}, label="labels/2026/12/a.pdf",
+    )  # fmt: skip
+    Shipment.objects.create(tenant=placed.tenant, order=placed, status="picked_up")
+
+    ours = order_snapshot(placed)
+    orm = OrderOut.from_orm(with_details(Order.objects.filter(pk=placed.pk)).get())
+
+    assert ours.model_dump(mode="json") == orm.model_dump(mode="json")
+    assert ours.model_dump() == orm.model_dump()
+    assert [type(v) for v in ours.model_dump().values()] == [
+        type(v) for v in orm.model_dump().values()
+    ]
 
 
 def test_local_times_and_loose_decimals_are_announced_as_stored(world):

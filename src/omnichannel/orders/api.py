@@ -19,7 +19,7 @@ from omnichannel.channels.models import DIRECT_CHANNELS, Connection
 from omnichannel.errors import Unprocessable
 from omnichannel.orders import services
 from omnichannel.orders.models import CancelledBy, Order, OrderStatus
-from omnichannel.orders.schemas import OrderOut, with_details
+from omnichannel.orders.schemas import OrderOut, order_snapshot, with_details
 from omnichannel.unified import orders as unified
 
 router = Router(tags=["orders"])
@@ -167,16 +167,14 @@ def list_orders(
 
 
 @router.get("/{order_id}", response=OrderOut, auth=scope("orders:read"), summary="Get an order")
-def get_order(request: HttpRequest, order_id: int) -> Order:
-    return with_details(
-        owned(Order, request).filter(pk=get_owned(Order, request, order_id).pk)
-    ).get()
+def get_order(request: HttpRequest, order_id: int) -> HttpResponse:
+    return rendered(request, order_snapshot(get_owned(Order, request, order_id)).model_dump())
 
 
 def action_endpoint(action: str, summary: str) -> None:
     path = action.replace("_", "-")
 
-    def run(request: HttpRequest, order_id: int) -> Order:
+    def run(request: HttpRequest, order_id: int) -> HttpResponse:
         services.perform(get_owned(Order, request, order_id), action)
         return get_order(request, order_id)
 
@@ -201,7 +199,7 @@ for _action, _summary in [
 @router.post(
     "/{order_id}/cancel", response=OrderOut, auth=scope("orders:write"), summary="Cancel an order"
 )
-def cancel_order(request: HttpRequest, order_id: int, payload: CancelIn) -> Order:
+def cancel_order(request: HttpRequest, order_id: int, payload: CancelIn) -> HttpResponse:
     order = get_owned(Order, request, order_id)
     services.perform(order, "cancel", cancelled_by=payload.by, reason=payload.reason)
     return get_order(request, order_id)
@@ -213,7 +211,7 @@ def cancel_order(request: HttpRequest, order_id: int, payload: CancelIn) -> Orde
     auth=scope("orders:write"),
     summary="Put an order on hold",
 )
-def hold_order(request: HttpRequest, order_id: int) -> Order:
+def hold_order(request: HttpRequest, order_id: int) -> HttpResponse:
     services.hold(get_owned(Order, request, order_id))
     return get_order(request, order_id)
 
@@ -225,6 +223,6 @@ def hold_order(request: HttpRequest, order_id: int) -> Order:
     summary="Take an order off hold",
     description="Maps its lines again and routes it; it stays on hold if stock is still short.",
 )
-def release_order(request: HttpRequest, order_id: int) -> Order:
+def release_order(request: HttpRequest, order_id: int) -> HttpResponse:
     services.release(get_owned(Order, request, order_id))
     return get_order(request, order_id)

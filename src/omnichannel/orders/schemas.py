@@ -13,6 +13,7 @@ from ninja import Schema
 
 from omnichannel.inventory.models import Reservation
 from omnichannel.orders.models import Order, OrderLine
+from omnichannel.orders.sql import stored_order
 
 
 class OrderLineOut(Schema):
@@ -112,8 +113,28 @@ def with_details(orders: QuerySet[Order]) -> QuerySet[Order]:
 
 
 def order_snapshot(order: Order) -> OrderOut:
-    """The order read back from the database, as the API shows it."""
-    return OrderOut.from_orm(with_details(Order.objects.filter(pk=order.pk)).get())
+    """The order read back from the database, as the API shows it: what
+    ``OrderOut.from_orm`` makes of it read ``with_details``, from three written-out
+    statements (``orders.sql.stored_order``). Built with ``model_construct``, as
+    ``placed_order_snapshot`` is: values read back are already what validation returns."""
+    stored, lines, shipments = stored_order(order.pk)
+    return OrderOut.model_construct(
+        **stored_values(OrderOut, stored),
+        warehouse=stored.warehouse_code,
+        lines=[
+            OrderLineOut.model_construct(
+                **stored_values(OrderLineOut, line), sku=line.product_sku, reserved=line.open_units
+            )
+            for line in lines
+        ],
+        shipments=[
+            ShipmentSummary.model_construct(
+                **stored_values(ShipmentSummary, shipment),
+                has_label=ShipmentSummary.resolve_has_label(shipment),
+            )
+            for shipment in shipments
+        ],
+    )
 
 
 def order_data(order: Order) -> dict:

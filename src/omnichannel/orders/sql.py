@@ -16,9 +16,10 @@ from typing import Any
 from django.db import connection
 
 from omnichannel.catalog.models import BundleComponent, Listing, Product
-from omnichannel.inventory.models import ConnectionWarehouse, Warehouse
+from omnichannel.fulfillment.models import Shipment
+from omnichannel.inventory.models import ConnectionWarehouse, Reservation, Warehouse
 from omnichannel.inventory.sql import for_update, instances, loaded, marks, table
-from omnichannel.orders.models import Order, RoutingRule
+from omnichannel.orders.models import Order, OrderLine, RoutingRule
 
 BY_ITEM, BY_CHANNEL_SKU, BY_SKU = 0, 1, 2
 """How a row of ``line_matches`` was found: a listing by the channel's item and variant
@@ -156,3 +157,30 @@ def locked_orders(connection_id: int, external_ids: Collection[str]) -> dict[str
         [connection_id, *external_ids],
     )
     return {order.external_id: order for order in found}
+
+
+def stored_order(order_id: int) -> tuple[Order, list[OrderLine], list[Shipment]]:
+    """An order as stored, in three statements rather than the ORM's five (compiling them
+    was most of a ``GET``): the order with its warehouse's code (``warehouse_code``), its
+    lines in id order, each with its product's SKU (``product_sku``, None when unmapped)
+    and the units its open reservations hold (``open_units``), and its shipments in id
+    order. What ``orders.schemas.order_snapshot`` shows."""
+    (order,) = instances(
+        Order,
+        f"SELECT o.*, w.code AS warehouse_code FROM {table(Order)} o"
+        f" LEFT JOIN {table(Warehouse)} w ON w.id = o.warehouse_id WHERE o.id = %s",
+        [order_id],
+    )
+    lines = instances(
+        OrderLine,
+        f"SELECT line.*, product.sku AS product_sku, COALESCE((SELECT SUM(r.quantity)"
+        f" FROM {table(Reservation)} r WHERE r.order_line_id = line.id AND r.state = %s), 0)"
+        f" AS open_units FROM {table(OrderLine)} line"
+        f" LEFT JOIN {table(Product)} product ON product.id = line.product_id"
+        f" WHERE line.order_id = %s ORDER BY line.id",
+        [Reservation.State.OPEN.value, order_id],
+    )
+    shipments = instances(
+        Shipment, f"SELECT * FROM {table(Shipment)} WHERE order_id = %s ORDER BY id", [order_id]
+    )
+    return order, lines, shipments
