@@ -87,7 +87,7 @@ def order_label(request: HttpRequest, order_id: int) -> HttpResponse:
     auth=scope("orders:write"),
     summary="Cancel the order on the channel (seller cancellation)",
 )
-def channel_cancel(request: HttpRequest, order_id: int, payload: ChannelCancelIn) -> Order:
+def channel_cancel(request: HttpRequest, order_id: int, payload: ChannelCancelIn) -> HttpResponse:
     fulfillment_sync.cancel_on_channel(get_owned(Order, request, order_id), payload.reason)
     return get_order(request, order_id)
 
@@ -100,6 +100,6 @@ def channel_cancel(request: HttpRequest, order_id: int, payload: ChannelCancelIn
 )
 def answer_cancellation(
     request: HttpRequest, order_id: int, payload: CancellationAnswerIn
-) -> Order:
+) -> HttpResponse:
     fulfillment_sync.answer_cancellation(get_owned(Order, request, order_id), payload.accept)
     return get_order(request, order_id)
