@@ -704,6 +704,7 @@ dead field's reused one."""
 
 
 def preparation(field: Field) -> Preparation:
+    """Work out, once, how ``prepared_values`` makes ``field``'s values."""
     plain = plain_type(field)
     found = _preparations[id(field)] = Preparation(
         field,
