@@ -5,9 +5,11 @@ retries and rollbacks work as without it (on SQLite the block changes nothing)."
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from omnichannel.inventory.models import Warehouse
 from omnichannel.inventory.sql import (
+    ARRAY_ROWS,
     fetch,
     insert_new,
     insert_rows,
@@ -104,3 +106,98 @@ def test_omni_pg_pipeline_off_sends_every_statement_on_its_own(tenant, settings)
         insert_rows([Warehouse(tenant=tenant, code="W", name="w")])
         assert connection.connection._pipeline is None
     assert Warehouse.objects.filter(code="W").exists()
+
+
+def order_rows(tenant, prefix: str, count: int) -> list:  # noqa: ANN001
+    """Orders of one shop whose values differ from row to row in every kind of column:
+    texts, enum members, amounts, aware times and none, JSON objects and arrays."""
+    from datetime import UTC, datetime, timedelta, timezone
+    from decimal import Decimal
+
+    from omnichannel.channels.models import Connection
+    from omnichannel.orders.models import Order, OrderStatus
+
+    shop, _ = Connection.objects.get_or_create(
+        tenant=tenant, channel="pos", name="till", external_shop_id="till"
+    )
+    statuses = list(OrderStatus)
+    return [
+        Order(
+            tenant=tenant,
+            connection=shop,
+            channel="pos",
+            external_id=f"{prefix}-{n}",
+            status=statuses[n % len(statuses)],
+            total=Decimal(n) / 4,
+            placed_at=datetime(2026, 12, 12, n % 24, tzinfo=timezone(timedelta(hours=n % 7))),
+            paid_at=None if n % 2 else datetime(2026, 12, 12, 1, 2, 3, n, tzinfo=UTC),
+            buyer={"name": f"Ann {n}", "tags": ["vip"] * (n % 3)},
+            raw=[n, "é", None],
+            cod=bool(n % 2),
+        )
+        for n in range(count)
+    ]
+
+
+def stored(prefix: str) -> dict[str, tuple]:
+    """The rows whose external id starts with ``prefix``, by the rest of that id: every
+    column but the id and the stamps of when the row was written."""
+    from omnichannel.orders.models import Order
+
+    names = [
+        field.attname
+        for field in Order._meta.concrete_fields
+        if field.attname not in ("id", "external_id", "created_at", "updated_at")
+    ]
+    rows = Order.objects.filter(external_id__startswith=f"{prefix}-")
+    return {
+        external_id.removeprefix(f"{prefix}-"): values
+        for external_id, *values in rows.values_list("external_id", *names)
+    }
+
+
+@pytest.mark.parametrize("count", [2, ARRAY_ROWS + 3], ids=["few rows", "column arrays"])
+@pytest.mark.parametrize("way", ["plain", "keyed", "new only"])
+def test_a_batch_of_any_size_stores_each_row_as_the_orm_stores_it(tenant, count, way):
+    """On PostgreSQL a batch of ``ARRAY_ROWS`` rows or more is one statement over column
+    arrays, a smaller one a statement per row: either way each value lands in its own row
+    as the ORM's ``bulk_create`` puts it there, and each row gets its own id."""
+    from omnichannel.orders.models import Order
+
+    Order.objects.bulk_create(order_rows(tenant, "orm", count))
+    ours = order_rows(tenant, "ours", count)
+    key = ("connection_id", "external_id")
+    with CaptureQueriesContext(connection) as sent, transaction.atomic(), pipelined():
+        if way == "plain":
+            insert_rows(ours)
+        elif way == "keyed":
+            insert_rows(ours, key=key)
+        else:
+            assert insert_new(ours, key) == ours
+
+    over_arrays = ["unnest(" in query["sql"] for query in sent.captured_queries]
+    assert any(over_arrays) == (connection.vendor == "postgresql" and count >= ARRAY_ROWS)
+    assert len(stored("ours")) == count
+    assert stored("ours") == stored("orm")
+    if way != "plain":
+        ids = dict(Order.objects.values_list("external_id", "id"))
+        assert [row.pk for row in ours] == [ids[row.external_id] for row in ours]
+
+
+@pytest.mark.parametrize("count", [2, ARRAY_ROWS + 3], ids=["few rows", "column arrays"])
+def test_only_new_rows_are_inserted_and_returned_even_when_a_batch_repeats_a_key(tenant, count):
+    """Keys already stored and keys repeated inside the batch are skipped, not refused:
+    the first row of each new key is inserted and returned with its id."""
+    from omnichannel.orders.models import Order
+
+    taken = order_rows(tenant, "o", count)[::2]
+    Order.objects.bulk_create(taken)
+    batch = order_rows(tenant, "o", count) + order_rows(tenant, "o", count)[1:2]
+
+    with transaction.atomic(), pipelined():
+        inserted = insert_new(batch, ("connection_id", "external_id"))
+
+    assert [row.external_id for row in inserted] == [f"o-{n}" for n in range(count) if n % 2]
+    assert Order.objects.count() == count
+    ids = dict(Order.objects.values_list("external_id", "id"))
+    assert [row.pk for row in inserted] == [ids[row.external_id] for row in inserted]

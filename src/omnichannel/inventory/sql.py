@@ -42,10 +42,11 @@ from omnichannel.inventory.models import (
 M = TypeVar("M", bound=Model)
 
 # From this many rows on, PostgreSQL gets a batch as one statement over column arrays;
-# below, psycopg's pipelined executemany costs less (single movements at 20 listings per
-# SKU: 258-279 per s with arrays from 20 rows, 279-291 with the pipeline; at 100 rows the
-# two cost the same).
-ARRAY_ROWS = 100
+# below, psycopg's pipelined executemany costs less. Measured on 40 listing updates in one
+# transaction: executemany 850-890 us in the client and 1,175-1,300 on the server, arrays
+# 520-540 and 400-450; at 8 rows the two cost the same in the client and arrays save a
+# quarter on the server; at 2 rows executemany is cheaper in both.
+ARRAY_ROWS = 10
 # Rows per INSERT: well under SQLite's and PostgreSQL's limits on parameters per statement.
 INSERT_CHUNK = 500
 # In the model's field order: Model.from_db takes a subset of fields in that order.
@@ -530,28 +531,26 @@ def insert_rows(rows: Sequence[Model], key: Sequence[str] = ()) -> None:
 
     Without ``key``: one single-row ``INSERT`` run for every row (``executemany``: parsed
     once, pipelined by psycopg; a multi-row ``VALUES`` of thousands of placeholders is
-    re-parsed by psycopg on every call). With ``key`` (fields unique together): one
-    multi-row ``INSERT … RETURNING`` per ``INSERT_CHUNK`` rows gives each row its id;
+    re-parsed by psycopg on every call), or on PostgreSQL from ``ARRAY_ROWS`` rows one
+    statement over column arrays. With ``key`` (fields unique together): ``INSERT …
+    RETURNING`` per ``INSERT_CHUNK`` rows (``returning_rows``) gives each row its id;
     ``RETURNING`` promises no order, so ids are matched by the key.
     """
     if not rows:
         return
     model = type(rows[0])
     fields, insert, row_marks = insert_shape(model, connection.vendor)
-
-    def values(row: Model) -> list[Any]:
-        return prepared_values(row, fields, adding=True)
-
+    values = [prepared_values(row, fields, adding=True) for row in rows]
     if not key and connection.vendor == "postgresql" and len(rows) >= ARRAY_ROWS:
-        insert_from_arrays(model, fields, [values(row) for row in rows])
+        with connection.cursor() as cursor:
+            cursor.execute(arrays_insert(model), column_arrays(values))
     elif not key:
         with connection.cursor() as cursor:
-            cursor.executemany(insert + row_marks, [values(row) for row in rows])
+            cursor.executemany(insert + row_marks, values)
     for start in range(0, len(rows), INSERT_CHUNK) if key else ():
         chunk = rows[start : start + INSERT_CHUNK]
-        returned = returning_rows(
-            insert, row_marks, f" RETURNING id, {', '.join(key)}", [values(row) for row in chunk]
-        )
+        returning = f" RETURNING id, {', '.join(key)}"
+        returned = returning_rows(model, returning, values[start : start + INSERT_CHUNK])
         ids = {tuple(found[1:]): found[0] for found in returned}
         for row in chunk:
             row.pk = ids[tuple(getattr(row, name) for name in key)]
@@ -560,22 +559,27 @@ def insert_rows(rows: Sequence[Model], key: Sequence[str] = ()) -> None:
 
 
 def returning_rows(
-    insert: str, row_marks: str, returning: str, rows: Sequence[Sequence[Any]]
+    model: type[Model], returning: str, rows: Sequence[Sequence[Any]]
 ) -> list[tuple]:
-    """``INSERT … VALUES`` of ``rows`` followed by ``returning`` (a ``RETURNING`` clause,
-    maybe after ``ON CONFLICT``): the rows it returned.
+    """Insert ``rows`` (values of ``insert_shape``'s fields) with ``returning`` after the
+    rows (a ``RETURNING`` clause, maybe after ``ON CONFLICT``): the rows it returned.
 
-    SQLite: one multi-row ``VALUES``. PostgreSQL: the single-row statement for every row
-    (``executemany``, answers kept: ``omnichannel.postgres.base``). Its text is the same
+    SQLite: one multi-row ``VALUES``. PostgreSQL: from ``ARRAY_ROWS`` rows one statement
+    over column arrays (``arrays_insert``); below, the single-row statement for every row
+    (``executemany``, answers kept: ``omnichannel.postgres.base``). Either text is the same
     for any number of rows, so psycopg converts it once and the server plans it once; a
     multi-row ``VALUES`` differs with each batch size, and past 50 parameters psycopg
     parses it again on every call (a batch of 4 new orders: 140 parameters)."""
+    _, insert, row_marks = insert_shape(model, connection.vendor)
     with connection.cursor() as cursor:
         if connection.vendor != "postgresql":
             cursor.execute(
                 insert + ", ".join([row_marks] * len(rows)) + returning,
                 [value for row in rows for value in row],
             )
+            return cursor.fetchall()
+        if len(rows) >= ARRAY_ROWS:
+            cursor.execute(arrays_insert(model) + returning, column_arrays(rows))
             return cursor.fetchall()
         cursor.executemany(insert + row_marks + returning, rows)
         found = cursor.fetchall()
@@ -590,19 +594,21 @@ def array_params(model: type[Model], names: Sequence[str]) -> str:
     return ", ".join(f"%s::{model._meta.get_field(n).db_type(database)}[]" for n in names)
 
 
-def insert_from_arrays(model: type[Model], fields: Sequence[Field], rows: list[list[Any]]) -> None:
-    """PostgreSQL: many rows in one ``INSERT … SELECT FROM unnest(column arrays)``, one
-    parameter per column whatever the number of rows (``executemany`` runs a statement per
-    row on the server, a multi-row ``VALUES`` makes psycopg parse thousands of
-    placeholders)."""
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in fields)
+def column_arrays(rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
+    """Rows of values turned into one list per column, the parameters of ``array_params``."""
+    return [list(column) for column in zip(*rows, strict=True)]
+
+
+@cache
+def arrays_insert(model: type[Model]) -> str:
+    """PostgreSQL: ``INSERT … SELECT FROM unnest(column arrays)`` of ``insert_shape``'s
+    fields: many rows in one statement, one parameter per column whatever the number of
+    rows (``executemany`` runs a statement per row on the server, a multi-row ``VALUES``
+    makes psycopg parse thousands of placeholders)."""
+    fields, _, _ = insert_shape(model, "postgresql")
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     params = array_params(model, [field.attname for field in fields])
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table(model)} ({columns}) SELECT * FROM unnest({params})",
-            [list(column) for column in zip(*rows, strict=True)],
-        )
+    return f"INSERT INTO {table(model)} ({columns}) SELECT * FROM unnest({params})"
 
 
 def update_rows(model: type[Model], columns: Sequence[str], rows: Iterable[Sequence]) -> None:
@@ -620,7 +626,7 @@ def update_rows(model: type[Model], columns: Sequence[str], rows: Iterable[Seque
 
 def update_from_arrays(model: type[Model], columns: Sequence[str], rows: list[Sequence]) -> None:
     """PostgreSQL: ``UPDATE … SET columns FROM unnest(column arrays) WHERE id = …`` for many
-    rows (each ``(*values, pk)``) in one statement, for the reason of ``insert_from_arrays``."""
+    rows (each ``(*values, pk)``) in one statement, for the reason of ``arrays_insert``."""
     quote = connection.ops.quote_name
     names = [*columns, "id"]
     assignments = ", ".join(f"{quote(column)} = new.{quote(column)}" for column in columns)
@@ -629,7 +635,7 @@ def update_from_arrays(model: type[Model], columns: Sequence[str], rows: list[Se
             f"UPDATE {table(model)} SET {assignments}"
             f" FROM unnest({array_params(model, names)}) AS new({', '.join(map(quote, names))})"
             f" WHERE {table(model)}.id = new.id",
-            [list(column) for column in zip(*rows, strict=True)],
+            column_arrays(rows),
         )
 
 
@@ -876,16 +882,13 @@ def insert_new(rows: Sequence[M], unique: Sequence[str]) -> list[M]:
     if not rows:
         return []
     model = type(rows[0])
-    fields, insert, row_marks = insert_shape(model, connection.vendor)
+    fields, _, _ = insert_shape(model, connection.vendor)
     conflict = on_conflict_do_nothing(model, tuple(unique), connection.vendor)
     inserted: list[M] = []
     for start in range(0, len(rows), INSERT_CHUNK):
         chunk = rows[start : start + INSERT_CHUNK]
         returned = returning_rows(
-            insert,
-            row_marks,
-            conflict,
-            [prepared_values(row, fields, adding=True) for row in chunk],
+            model, conflict, [prepared_values(row, fields, adding=True) for row in chunk]
         )
         ids = {tuple(found[1:]): found[0] for found in returned}
         for row in chunk:
