@@ -104,9 +104,9 @@ class Reservation(TenantOwned):
         "catalog.Product", on_delete=models.PROTECT, related_name="reservations"
     )
     quantity = models.PositiveIntegerField()
-    state = models.CharField(
-        max_length=16, choices=State.choices, default=State.OPEN, db_index=True
-    )
+    # Read through its line only: no index of its own (each order line inserts a
+    # reservation, and its settling would update one).
+    state = models.CharField(max_length=16, choices=State.choices, default=State.OPEN)
 
     class Meta:
         constraints = [

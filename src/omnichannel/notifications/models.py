@@ -30,7 +30,7 @@ class Event(models.Model):
         "tenants.Tenant", on_delete=models.CASCADE, related_name="+", db_index=False
     )
     sequence = models.PositiveBigIntegerField(help_text="Monotonic per tenant; the feed cursor")
-    type = models.CharField(max_length=60, db_index=True)
+    type = models.CharField(max_length=60)  # filtered within a tenant's sequence range
     subject_kind = models.CharField(max_length=30)
     subject_id = models.CharField(max_length=60)
     data = models.JSONField(default=dict)
