@@ -108,9 +108,14 @@ def test_omni_pg_pipeline_off_sends_every_statement_on_its_own(tenant, settings)
     assert Warehouse.objects.filter(code="W").exists()
 
 
+# Texts that an array's text form must quote or escape (``sql.array_literal``).
+AWKWARD_TEXTS = ["", "NULL", 'a "quoted" \\ back,slash {x}', " spaced\t", "é ☃", "\\", '"']
+
+
 def order_rows(tenant, prefix: str, count: int) -> list:  # noqa: ANN001
     """Orders of one shop whose values differ from row to row in every kind of column:
-    texts, enum members, amounts, aware times and none, JSON objects and arrays."""
+    texts (awkward ones too), enum members, amounts, aware times and none, JSON objects
+    and arrays."""
     from datetime import UTC, datetime, timedelta, timezone
     from decimal import Decimal
 
@@ -127,6 +132,8 @@ def order_rows(tenant, prefix: str, count: int) -> list:  # noqa: ANN001
             connection=shop,
             channel="pos",
             external_id=f"{prefix}-{n}",
+            external_number=AWKWARD_TEXTS[n % len(AWKWARD_TEXTS)],
+            note=AWKWARD_TEXTS[-1 - n % len(AWKWARD_TEXTS)],
             status=statuses[n % len(statuses)],
             total=Decimal(n) / 4,
             placed_at=datetime(2026, 12, 12, n % 24, tzinfo=timezone(timedelta(hours=n % 7))),

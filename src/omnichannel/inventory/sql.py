@@ -594,9 +594,34 @@ def array_params(model: type[Model], names: Sequence[str]) -> str:
     return ", ".join(f"%s::{model._meta.get_field(n).db_type(database)}[]" for n in names)
 
 
-def column_arrays(rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
-    """Rows of values turned into one list per column, the parameters of ``array_params``."""
-    return [list(column) for column in zip(*rows, strict=True)]
+def column_arrays(rows: Sequence[Sequence[Any]]) -> list[str | list[Any]]:
+    """Rows of values turned into one array per column, the parameters of ``array_params``:
+    each written out as PostgreSQL's text form of an array where ``array_literal`` can."""
+    return [array_literal(column) for column in zip(*rows, strict=True)]
+
+
+def array_literal(values: Sequence[Any]) -> str | list[Any]:
+    """PostgreSQL's text form of the array of ``values`` (``{1,NULL,"text"}``) when each is
+    None, an int, a bool, a str, a datetime or a Decimal; else the values as a list, for
+    psycopg to dump. psycopg's list dumper costs about 0.7 µs an element, this a sixth of
+    it: the arrays of a batch's listing targets and lines were a twentieth of the web
+    process's CPU for 5-line orders. Inside quotes only ``"`` and ``\\`` are escaped."""
+    items = []
+    for value in values:
+        kind = type(value)
+        if value is None:
+            items.append("NULL")
+        elif kind is int or kind is Decimal:
+            items.append(str(value))
+        elif kind is bool:
+            items.append("t" if value else "f")
+        elif isinstance(value, str):
+            items.append('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"')
+        elif kind is datetime:
+            items.append(f'"{value.isoformat()}"')
+        else:
+            return list(values)
+    return "{" + ",".join(items) + "}"
 
 
 @cache
