@@ -62,6 +62,30 @@ def test_the_created_order_is_answered_as_it_reads_back(caller, world, manual, l
     assert created.json() == caller.get(f"/api/v1/orders/{created.json()['id']}").json()
 
 
+@pytest.mark.parametrize(
+    "lines",
+    [[{"sku": "TEE", "quantity": 1}], [{"sku": "TEE", "quantity": 11}]],
+    ids=["reserved", "held-for-stock"],
+)
+def test_the_answer_shows_the_stored_update_time_however_long_placing_takes(
+    caller, world, manual, lines, monkeypatch
+):
+    """The clock moves a millisecond at every reading: the order's row is written after
+    its answer is built (with its batch's others), and must still say what it answered."""
+    from datetime import UTC, datetime, timedelta
+    from itertools import count
+
+    from django.utils import timezone
+
+    ticks = count()
+    start = datetime(2026, 12, 12, tzinfo=UTC)
+    monkeypatch.setattr(timezone, "now", lambda: start + timedelta(milliseconds=next(ticks)))
+    created = place(caller, manual, lines=lines)
+    assert created.status_code == 201, created.content
+    stored = caller.get(f"/api/v1/orders/{created.json()['id']}").json()
+    assert created.json()["updated_at"] == stored["updated_at"]
+
+
 def test_the_same_external_id_twice_is_a_conflict(caller, world, manual):
     place(caller, manual)
     again = place(caller, manual)

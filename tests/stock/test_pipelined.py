@@ -208,3 +208,21 @@ def test_only_new_rows_are_inserted_and_returned_even_when_a_batch_repeats_a_key
     assert Order.objects.count() == count
     ids = dict(Order.objects.values_list("external_id", "id"))
     assert [row.pk for row in inserted] == [ids[row.external_id] for row in inserted]
+
+
+def test_reads_sent_together_each_return_their_own_rows_in_any_order_read(tenant):
+    """``instances_later``: on PostgreSQL the reads share a round trip; each function
+    still returns its own statement's rows, whichever is read first, after writes."""
+    from omnichannel.inventory.sql import instances_later
+
+    Warehouse.objects.create(tenant=tenant, code="A", name="first")
+    with transaction.atomic(), pipelined():
+        insert_rows([Warehouse(tenant=tenant, code="B", name="second")])
+        whole = f"SELECT * FROM {table(Warehouse)} WHERE code = %s"
+        annotated = f"SELECT code, 7 AS extra FROM {table(Warehouse)} WHERE code = %s"
+        first = instances_later(Warehouse, whole, ["A"])
+        second = instances_later(Warehouse, annotated, ["B"])
+        seconds, firsts = second(), first()
+
+    assert [(w.code, w.name) for w in firsts] == [("A", "first")]
+    assert [(w.code, w.extra) for w in seconds] == [("B", 7)]

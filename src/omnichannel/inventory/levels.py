@@ -155,12 +155,17 @@ def available_in_hand(tenant_id: int, pairs: Iterable[Pair]) -> dict[Pair, int]:
 
 
 def insert_reservations(reservations: list[Reservation]) -> None:
-    """Insert new reservations (with their ids); inside ``written_once``, when it ends."""
+    """Insert new reservations; inside ``written_once``, when it ends.
+
+    The instances get no ids: what is done with a reservation next (released, consumed,
+    reserved again) reads it by its line, and an insert with no answer to wait for
+    travels with the next read on PostgreSQL (``sql.pipelined``) instead of costing a
+    round trip of its own."""
     writes = held()
     if writes is not None:
         writes.reservations += reservations
     else:
-        sql.insert_rows(reservations, key=("order_line_id", "product_id"))
+        sql.insert_rows(reservations)
 
 
 def flush_writes() -> None:
@@ -171,7 +176,7 @@ def flush_writes() -> None:
     levels, writes.dirty = list(writes.dirty.values()), {}
     reservations, writes.reservations = writes.reservations, []
     save_levels(levels)
-    sql.insert_rows(reservations, key=("order_line_id", "product_id"))
+    sql.insert_rows(reservations)
 
 
 @contextmanager

@@ -21,6 +21,7 @@ import threading
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from omnichannel.catalog.models import Listing, Product
 from omnichannel.channels.models import Connection
@@ -50,8 +51,9 @@ class BatchReads:
     listing_ids: set[int] = field(default_factory=set)
     """The listings whose pre-order policies are in ``preorder``."""
     preorder: list[StockPolicy] = field(default_factory=list)
-    placed: list[Order] = field(default_factory=list)
-    """New orders placed, their rows to be updated together (``write_placed``)."""
+    placed: list[list[Any]] = field(default_factory=list)
+    """New orders' placed rows (``PLACED_FIELDS``' values, then the id), prepared as they
+    were placed, to be updated together (``write_placed``)."""
     known: Collection[Order] = ()
     """The batch's orders seen before, whose reservations may change."""
     levels_locked: bool = False
@@ -71,8 +73,9 @@ def read_batch(
     (``lock_levels_once``)."""
     keys = list(dict.fromkeys(key for incoming in new for key in line_keys(incoming)))
     reads = BatchReads(connection.pk, known=known)
+    routing = sql.routing_candidates_later(connection.tenant_id, connection.pk)
     reads.mapped = dict(zip(keys, map_lines(connection, keys), strict=True)) if keys else {}
-    reads.routing = sql.routing_candidates(connection.tenant_id, connection.pk)
+    reads.routing = routing()  # read with the mapping: one round trip for both
     listings = {x.pk: x for x, _ in reads.mapped.values() if x is not None}
     reads.listing_ids = set(listings)
     reads.preorder = preorders.preorder_policies(list(listings.values())) if listings else []
@@ -96,9 +99,9 @@ def lock_levels(tenant_id: int, reads: BatchReads) -> None:
     lines' products (and their bundles' components) in every routing candidate, and what
     its known orders hold. Inside ``levels.written_once`` each order's own
     ``locked_levels`` then finds them in hand."""
-    products = {product.pk for _, product in reads.mapped.values() if product is not None}
-    parts = bundle_parts(products)
-    stocked = {c for p in products for c, _ in parts.get(p) or [(p, 1)]}
+    products = {product for _, product in reads.mapped.values() if product is not None}
+    parts = bundle_parts(product.pk for product in products if sql.may_be_bundle(product))
+    stocked = {c for p in products for c, _ in parts.get(p.pk) or [(p.pk, 1)]}
     pairs = {(p, w.pk) for p in stocked for w in reads.routing}
     if reads.known:
         pairs |= set(
@@ -135,12 +138,14 @@ PLACED_FIELDS = (
 
 def save_placed(order: Order) -> None:
     """Write what placing a new order changed on its row; in a batch, with the batch's
-    other new orders (``write_placed``)."""
+    other new orders (``write_placed``). Either way the row's ``updated_at`` is stamped
+    now, so that the order's answer and event show what is stored."""
     reads = current()
     if reads is None:
         update_fields(order, PLACED_FIELDS)
     else:
-        reads.placed.append(order)
+        fields = [Order._meta.get_field(name) for name in PLACED_FIELDS]
+        reads.placed.append([*prepared_values(order, fields, adding=False), order.pk])
 
 
 def write_placed() -> None:
@@ -148,13 +153,8 @@ def write_placed() -> None:
     reads = current()
     if reads is None or not reads.placed:
         return
-    fields = [Order._meta.get_field(name) for name in PLACED_FIELDS]
-    update_rows(
-        Order,
-        PLACED_FIELDS,
-        [[*prepared_values(order, fields, adding=False), order.pk] for order in reads.placed],
-    )
-    reads.placed.clear()
+    update_rows(Order, PLACED_FIELDS, reads.placed)
+    reads.placed = []
 
 
 def mapped_lines(connection: Connection, keys: Sequence[LineKeys]) -> list[Mapped]:

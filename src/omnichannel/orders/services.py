@@ -40,7 +40,7 @@ from omnichannel.orders.schemas import (
     order_snapshot,
     placed_order_snapshot,
 )
-from omnichannel.orders.sql import locked_orders
+from omnichannel.orders.sql import locked_orders, may_be_bundle
 from omnichannel.unified.orders import UnifiedOrder
 
 logger = logging.getLogger("omnichannel.orders")
@@ -213,18 +213,17 @@ def upsert(
     return IngestResult(order, created=False, changed=changed)
 
 
-@transaction.atomic
 def create(connection: Connection, incoming: UnifiedOrder) -> OrderOut:
     """Insert a new order (POS, manual): refused with ``order.exists`` when the connection
     already has its external id, never merged into it. The unique key decides.
 
-    Returns the order as its ``order.created`` event announced it. On PostgreSQL its writes
-    travel with its reads (``sql.pipelined``)."""
-    with sql.pipelined():
-        placed = insert_placed(connection, [(incoming, None)])
-    if not placed:
-        raise order_exists(incoming)
-    return placed[id(incoming)].snapshot
+    Returns the order as its ``order.created`` event announced it. One order is a batch
+    of one (``placed_together``): its mapping and routing candidates are read in one
+    round trip on PostgreSQL, before its row is inserted."""
+    with placing_together(), placed_together(connection, [incoming]) as placed:
+        if id(incoming) not in placed:
+            raise order_exists(incoming)
+        return placed[id(incoming)].snapshot
 
 
 def order_exists(incoming: UnifiedOrder) -> Conflict:
@@ -398,11 +397,9 @@ def allocate(order: Order, lines: list[OrderLine] | None = None) -> list[Reserva
 
 
 def bundle_parts_of(lines: list[OrderLine]) -> BundleParts:
-    """The lines' ``bundle_parts``. Products mapped by ``orders.sql.line_matches`` say
-    whether they have components: none has, no statement."""
-    return bundle_parts(
-        line.product_id for line in lines if getattr(line.product, "has_components", True)
-    )
+    """The lines' ``bundle_parts``; none of them a bundle (``may_be_bundle``), no
+    statement."""
+    return bundle_parts(line.product_id for line in lines if may_be_bundle(line.product))
 
 
 def hold_in_place(order: Order, reason: str) -> None:

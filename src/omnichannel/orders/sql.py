@@ -9,7 +9,7 @@ table names from the models, never an ``IN ()`` from an empty list.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from functools import cache
 from typing import Any
 
@@ -18,7 +18,7 @@ from django.db import connection
 from omnichannel.catalog.models import BundleComponent, Listing, Product
 from omnichannel.fulfillment.models import Shipment
 from omnichannel.inventory.models import ConnectionWarehouse, Reservation, Warehouse
-from omnichannel.inventory.sql import for_update, instances, loaded, marks, table
+from omnichannel.inventory.sql import for_update, instances, instances_later, loaded, marks, table
 from omnichannel.orders.models import Order, OrderLine, RoutingRule
 
 BY_ITEM, BY_CHANNEL_SKU, BY_SKU = 0, 1, 2
@@ -45,6 +45,12 @@ LISTING_PREFIX = "listing_"
 
 RULE, LINK, ANY_WAREHOUSE = 0, 1, 2
 """Where a routing candidate comes from, in the order they are tried."""
+
+
+def may_be_bundle(product: Product) -> bool:
+    """False only for a product ``line_matches`` found without components: its bundle
+    components need no statement. Any other product may be a bundle."""
+    return getattr(product, "has_components", True)
 
 
 def line_matches(
@@ -116,7 +122,12 @@ def routing_candidates(tenant_id: int, connection_id: int) -> list[Warehouse]:
     tenant's warehouses (by id). Each warehouse comes with ``source`` (``RULE``, ``LINK``,
     ``ANY_WAREHOUSE``), ``require_stock``, and for a rule its ``rule_connection_id`` and
     ``rule_category`` (None otherwise). Inactive warehouses are included."""
-    return instances(
+    return routing_candidates_later(tenant_id, connection_id)()
+
+
+def routing_candidates_later(tenant_id: int, connection_id: int) -> Callable[[], list[Warehouse]]:
+    """``routing_candidates``, sent now and read when called (``instances_later``)."""
+    return instances_later(
         Warehouse,
         routing_candidates_sql(connection.vendor),
         [RULE, tenant_id, True, LINK, True, connection_id]
