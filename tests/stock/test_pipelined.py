@@ -112,6 +112,26 @@ def test_omni_pg_pipeline_off_sends_every_statement_on_its_own(tenant, settings)
 AWKWARD_TEXTS = ["", "NULL", 'a "quoted" \\ back,slash {x}', " spaced\t", "é ☃", "\\", '"']
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's arrays")
+def test_json_values_go_in_an_arrays_text_form_and_read_back_as_they_were():
+    """``array_literal`` writes a column of JSON values (as ``jsonb`` prepares them) as
+    text, escaped so that PostgreSQL reads each one back as the value it was."""
+    import json
+
+    from psycopg.types.json import Jsonb
+
+    from omnichannel.inventory.sql import array_literal
+
+    values = [{"note": text, "n": [n, None, True]} for n, text in enumerate(AWKWARD_TEXTS)]
+    literal = array_literal([Jsonb(value, dumps=json.dumps) for value in values] + [None])
+
+    assert isinstance(literal, str)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT unnest(%s::jsonb[])", [literal])
+        read = [json.loads(row[0]) if row[0] is not None else None for row in cursor.fetchall()]
+    assert read == [*values, None]
+
+
 def order_rows(tenant, prefix: str, count: int) -> list:  # noqa: ANN001
     """Orders of one shop whose values differ from row to row in every kind of column:
     texts (awkward ones too), enum members, amounts, aware times and none, JSON objects
@@ -138,7 +158,7 @@ def order_rows(tenant, prefix: str, count: int) -> list:  # noqa: ANN001
             total=Decimal(n) / 4,
             placed_at=datetime(2026, 12, 12, n % 24, tzinfo=timezone(timedelta(hours=n % 7))),
             paid_at=None if n % 2 else datetime(2026, 12, 12, 1, 2, 3, n, tzinfo=UTC),
-            buyer={"name": f"Ann {n}", "tags": ["vip"] * (n % 3)},
+            buyer={"name": f"Ann {n}", "tags": ["vip"] * (n % 3), "note": AWKWARD_TEXTS[n % 7]},
             raw=[n, "é", None],
             cod=bool(n % 2),
         )
@@ -226,3 +246,80 @@ def test_reads_sent_together_each_return_their_own_rows_in_any_order_read(tenant
 
     assert [(w.code, w.name) for w in firsts] == [("A", "first")]
     assert [(w.code, w.extra) for w in seconds] == [("B", 7)]
+
+
+def in_transaction() -> bool:
+    """Whether the connection's session is inside a transaction, as PostgreSQL says."""
+    import psycopg
+
+    return connection.connection.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_pipelined_transaction_commits_what_its_block_wrote_and_then_runs_its_hooks(tenant):
+    from omnichannel.inventory.sql import pipelined_transaction
+
+    ran = []
+    with pipelined_transaction():
+        insert_rows([Warehouse(tenant=tenant, code="KEPT", name="kept")])
+        transaction.on_commit(lambda: ran.append(Warehouse.objects.filter(code="KEPT").count()))
+        assert connection.in_atomic_block
+
+    assert ran == [1]
+    assert connection.get_autocommit() and not connection.in_atomic_block
+    if connection.vendor == "postgresql":
+        assert not in_transaction()
+        assert connection.connection.autocommit  # psycopg's, as Django left it
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_error_in_a_pipelined_transaction_keeps_nothing_and_runs_no_hook(tenant):
+    from omnichannel.inventory.sql import pipelined_transaction
+
+    ran = []
+    with pytest.raises(ValueError), pipelined_transaction():
+        insert_rows([Warehouse(tenant=tenant, code="GONE", name="gone")])
+        transaction.on_commit(lambda: ran.append("hook"))
+        raise ValueError("stop")
+
+    assert not Warehouse.objects.filter(code="GONE").exists()
+    assert ran == []
+    if connection.vendor == "postgresql":
+        assert not in_transaction()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a constraint checked at COMMIT")
+def test_a_commit_the_database_refuses_raises_djangos_error_and_keeps_nothing(tenant):
+    """The ``COMMIT`` travels in the pipeline: its refusal (here a foreign key checked at
+    commit) still raises from the block as Django's error, and the connection goes on."""
+    from omnichannel.inventory.sql import pipelined_transaction
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE checked_at_commit (id int PRIMARY KEY,"
+            " parent int REFERENCES checked_at_commit (id) DEFERRABLE INITIALLY DEFERRED)"
+        )
+    with pytest.raises(IntegrityError), pipelined_transaction():
+        insert_rows([Warehouse(tenant=tenant, code="GONE", name="gone")])
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO checked_at_commit VALUES (1, 999)")
+
+    assert not Warehouse.objects.filter(code="GONE").exists()
+    assert not in_transaction()
+    with pipelined_transaction():
+        insert_rows([Warehouse(tenant=tenant, code="NEXT", name="next")])
+    assert Warehouse.objects.filter(code="NEXT").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_pipelined_transaction_inside_another_is_part_of_it(tenant):
+    from omnichannel.inventory.sql import pipelined_transaction
+
+    with pytest.raises(ValueError), transaction.atomic():
+        with pipelined_transaction():
+            insert_rows([Warehouse(tenant=tenant, code="INNER", name="inner")])
+        assert Warehouse.objects.filter(code="INNER").exists()
+        raise ValueError("the outer transaction rolls back")
+
+    assert not Warehouse.objects.filter(code="INNER").exists()

@@ -23,10 +23,11 @@ from functools import cache
 from typing import Any, NamedTuple, TypeVar
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.db.models import Field, Model
 from django.db.models.base import ModelState
 from django.utils import timezone
+from psycopg.types.json import Jsonb
 
 from omnichannel.catalog.models import BundleComponent, Listing, Product
 from omnichannel.channels.models import Connection
@@ -170,13 +171,14 @@ def built(model: type[M], **values: Any) -> M:
 
     Each concrete field takes its value from ``values`` by name (a related instance: its
     id stored, the instance cached and its database taken, as the descriptor does) or by
-    attname, else its default. As with ``loaded``, only the ``pre_init``/``post_init``
-    signals are skipped, and our models have no receivers for them."""
+    attname, else its default (``default_maker``). As with ``loaded``, only the
+    ``pre_init``/``post_init`` signals are skipped, and our models have no receivers for
+    them."""
     instance = model.__new__(model)
     state = instance._state = ModelState()
     attributes = instance.__dict__
     taken = 0
-    for field, related in new_row_shape(model):
+    for field, related, default in new_row_shape(model):
         if field.name in values:
             value = values[field.name]
             taken += 1
@@ -189,18 +191,32 @@ def built(model: type[M], **values: Any) -> M:
             value = values[field.attname]
             taken += 1
         else:
-            value = field.get_default()
+            value = default()
         attributes[field.attname] = value
     if taken != len(values):
-        known = {name for field, _ in new_row_shape(model) for name in (field.name, field.attname)}
+        known = {name for f, _, _ in new_row_shape(model) for name in (f.name, f.attname)}
         raise TypeError(f"{model.__name__}() got unexpected fields: {sorted(set(values) - known)}")
     return instance
 
 
 @cache
-def new_row_shape(model: type[Model]) -> tuple[tuple[Field, bool], ...]:
-    """``model``'s concrete fields, each with whether it is a foreign key."""
-    return tuple((field, field.is_relation) for field in model._meta.concrete_fields)
+def new_row_shape(model: type[Model]) -> tuple[tuple[Field, bool, Callable[[], Any]], ...]:
+    """``model``'s concrete fields, each with whether it is a foreign key and the function
+    that makes its default (``default_maker``)."""
+    return tuple(
+        (field, field.is_relation, default_maker(field)) for field in model._meta.concrete_fields
+    )
+
+
+def default_maker(field: Field) -> Callable[[], Any]:
+    """``field.get_default``, or, for a default that is not callable (a value, or none: an
+    empty text or None), a function returning the value it gives, the same object every
+    time as Django gives it: a foreign key's ``get_default`` was a twentieth of building
+    an order's rows."""
+    if field.has_default() and callable(field.default):
+        return field.get_default
+    value = field.get_default()
+    return lambda: value
 
 
 def for_update() -> str:
@@ -532,12 +548,46 @@ def pipelined() -> Iterator[None]:
     end, as Django's database errors; a cursor's columns and row count wait for its
     answer (``omnichannel.postgres.base``), so the ORM works in the block. Elsewhere,
     nothing changes, as with ``OMNI_PG_PIPELINE=0``."""
-    if connection.vendor != "postgresql" or not getattr(settings, "OMNI_PG_PIPELINE", False):
+    if not pipelining():
         yield
         return
     connection.ensure_connection()
     with connection.wrap_database_errors, connection.connection.pipeline():
         yield
+
+
+def pipelining() -> bool:
+    return connection.vendor == "postgresql" and getattr(settings, "OMNI_PG_PIPELINE", False)
+
+
+@contextmanager
+def pipelined_transaction() -> Iterator[None]:
+    """``transaction.atomic()`` around ``pipelined()``, with the transaction's ``BEGIN``
+    and ``COMMIT`` in the pipeline too: on PostgreSQL the ``BEGIN`` travels with the first
+    statement and the ``COMMIT`` with the answers the block still owes. Left to psycopg,
+    each waits for its own answer (psycopg syncs a pipeline after the ``BEGIN`` it sends,
+    and commits after the pipeline has ended): two round trips more a transaction.
+
+    psycopg is told the connection is in autocommit for the block (its ``_autocommit``:
+    it then sends no ``BEGIN`` of its own), and Django's ``atomic`` commits or rolls back
+    as ever after it: the commit finds the transaction ended and does nothing; a
+    rollback (the block raised, or its ``COMMIT`` failed) finds it open, or ended, and
+    acts accordingly. Inside another transaction, or without a pipeline, it is
+    ``atomic()`` and ``pipelined()``."""
+    if not pipelining() or connection.in_atomic_block:
+        with transaction.atomic(), pipelined():
+            yield
+        return
+    with transaction.atomic():
+        raw = connection.connection
+        with connection.wrap_database_errors, raw.pipeline():
+            raw._autocommit = True
+            try:
+                raw.execute("BEGIN", prepare=False)
+                yield
+                raw.execute("COMMIT", prepare=False)
+            finally:
+                raw._autocommit = False
 
 
 def insert_rows(rows: Sequence[Model], key: Sequence[str] = ()) -> None:
@@ -634,6 +684,9 @@ def array_literal(values: Sequence[Any]) -> str | list[Any]:
             items.append('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"')
         elif kind is datetime:
             items.append(f'"{value.isoformat()}"')
+        elif kind is Jsonb and value.dumps is not None:
+            text = value.dumps(value.obj)
+            items.append('"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"')
         else:
             return list(values)
     return "{" + ",".join(items) + "}"

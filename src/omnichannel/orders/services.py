@@ -131,10 +131,10 @@ def placing_together() -> Iterator[None]:
     """The transaction of a batch of orders: their events written together, every listing
     they touch recomputed once, and their levels and reservations written once, as it
     ends (``events_together``, ``targets.recompute_once``, ``written_once``); on
-    PostgreSQL its writes travel with its reads (``sql.pipelined``)."""
+    PostgreSQL its writes travel with its reads, its ``BEGIN`` with the first and its
+    ``COMMIT`` with the last (``sql.pipelined_transaction``)."""
     with (
-        transaction.atomic(),
-        sql.pipelined(),
+        sql.pipelined_transaction(),
         events_together(),
         targets.recompute_once(),
         written_once(),
