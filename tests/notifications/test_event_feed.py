@@ -3,8 +3,14 @@
 import pytest
 from django.db import transaction
 
-from omnichannel.notifications.models import Event
-from omnichannel.notifications.services import emit
+from omnichannel.inventory.sql import pipelined
+from omnichannel.notifications.models import Event, WebhookDelivery
+from omnichannel.notifications.services import (
+    create_subscription,
+    emit,
+    events_together,
+    number_events_early,
+)
 
 
 def emit_events(tenant, count: int, event_type: str = "order.created") -> None:
@@ -21,6 +27,44 @@ def test_events_are_numbered_per_tenant(tenant, other_tenant):
         1,
         2,
     ]
+
+
+def test_events_numbered_early_and_late_in_one_block_keep_the_order_they_were_emitted_in(
+    tenant, other_tenant
+):
+    """``number_events_early`` asks for the numbers of the events emitted so far (the
+    tenant's first events: its sequence row does not exist yet); events emitted after it
+    are numbered at the block's end, after them."""
+    with transaction.atomic(), pipelined(), events_together():
+        emit(tenant, "order.created", "order", 1, {})
+        emit(other_tenant, "order.created", "order", 9, {})
+        emit(tenant, "order.on_hold", "order", 1, {})
+        number_events_early()
+        emit(tenant, "order.released", "order", 1, {})
+        number_events_early()  # again: only the event emitted since is asked for
+        emit(tenant, "order.status_changed", "order", 1, {})
+    emit_events(tenant, 1, "return.updated")
+
+    mine = Event.objects.filter(tenant=tenant).order_by("sequence")
+    assert [(e.sequence, e.type) for e in mine] == [
+        (1, "order.created"),
+        (2, "order.on_hold"),
+        (3, "order.released"),
+        (4, "order.status_changed"),
+        (5, "return.updated"),
+    ]
+    assert list(Event.objects.filter(tenant=other_tenant).values_list("sequence")) == [(1,)]
+
+
+def test_events_numbered_early_are_owed_to_the_subscriptions_that_want_them(tenant):
+    create_subscription(tenant, "https://wms.example/hook", ["order.created"])
+    with transaction.atomic(), pipelined(), events_together():
+        emit(tenant, "order.created", "order", 1, {})
+        emit(tenant, "return.updated", "return", 2, {})
+        number_events_early()
+
+    owed = WebhookDelivery.objects.select_related("event")
+    assert [(d.event.type, d.event.sequence) for d in owed] == [("order.created", 1)]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import secrets
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
@@ -44,22 +45,47 @@ def take_sequences(tenant_id: int, count: int) -> tuple[int, bool]:
     One statement (a tenant without subscriptions needs no other); the tenant's row is
     created by its first event only.
     """
+    return take_sequences_later(tenant_id, count)()
+
+
+def take_sequences_later(tenant_id: int, count: int) -> Callable[[], tuple[int, bool]]:
+    """``take_sequences`` in two steps: the statement is sent now and its answer read when
+    the function returned is called (in a pipeline, with whatever read comes first)."""
     sequences, subscriptions = sql.table(EventSequence), sql.table(WebhookSubscription)
-    while True:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {sequences} SET last = last + %s WHERE tenant_id = %s RETURNING last,"
-                f" EXISTS (SELECT 1 FROM {subscriptions} subscription"
-                f" WHERE subscription.tenant_id = %s AND subscription.active = %s)",
-                [count, tenant_id, tenant_id, True],
-            )
+    cursor = connection.cursor()
+    try:
+        cursor.execute(
+            f"UPDATE {sequences} SET last = last + %s WHERE tenant_id = %s RETURNING last,"
+            f" EXISTS (SELECT 1 FROM {subscriptions} subscription"
+            f" WHERE subscription.tenant_id = %s AND subscription.active = %s)",
+            [count, tenant_id, tenant_id, True],
+        )
+    except BaseException:
+        cursor.close()
+        raise
+
+    def read() -> tuple[int, bool]:
+        with cursor:
             row = cursor.fetchone()
         if row is not None:
             return row[0], bool(row[1])
         EventSequence.objects.get_or_create(tenant_id=tenant_id)
+        return take_sequences(tenant_id, count)
+
+    return read
 
 
 _held = threading.local()
+
+
+@dataclass
+class Numbering:
+    """Events of one tenant whose numbers were asked for early (``number_events_early``)
+    and the function that reads them."""
+
+    tenant_id: int
+    events: list[Event]
+    read: Callable[[], tuple[int, bool]]
 
 
 @contextmanager
@@ -76,11 +102,30 @@ def events_together() -> Iterator[None]:
         yield  # nested: the outermost block writes
         return
     _held.events = pending = []
+    _held.numbering = numbering = []
     try:
         yield
     finally:
-        _held.events = None
-    write_events(pending)
+        _held.events = _held.numbering = None
+    write_events(pending, numbering)
+
+
+def number_events_early() -> None:
+    """Inside ``events_together``: ask now for the numbers of the events emitted so far,
+    without waiting for them; the block's end reads them and numbers any event emitted
+    since as usual. In a pipeline the question travels with the next read the block
+    makes (an order batch's listings), saving the wait that numbering would make at the
+    block's end, while the batch holds its stock levels' locks."""
+    pending, numbering = getattr(_held, "events", None), getattr(_held, "numbering", None)
+    if pending is None or numbering is None:
+        return
+    asked = {id(event) for each in numbering for event in each.events}
+    by_tenant: dict[int, list[Event]] = defaultdict(list)
+    for event in pending:
+        if id(event) not in asked:
+            by_tenant[event.tenant_id].append(event)
+    for tenant_id, mine in by_tenant.items():
+        numbering.append(Numbering(tenant_id, mine, take_sequences_later(tenant_id, len(mine))))
 
 
 def emit(
@@ -114,18 +159,27 @@ def emit(
     return event
 
 
-def write_events(events: list[Event]) -> None:
-    """Number the events per tenant in the order given, insert them, and owe them."""
+def write_events(events: list[Event], numbering: Iterable[Numbering] = ()) -> None:
+    """Number the events per tenant in the order given (those of ``numbering`` with the
+    numbers asked for them), insert them, and owe them."""
+    subscribed: set[int] = set()
+    numbered: set[int] = set()
+    for asked in numbering:
+        last, has_subscriptions = asked.read()
+        number(asked.events, last)
+        numbered.update(id(event) for event in asked.events)
+        if has_subscriptions:
+            subscribed.add(asked.tenant_id)
     by_tenant: dict[int, list[Event]] = defaultdict(list)
     for event in events:
         by_tenant[event.tenant_id].append(event)
-    subscribed: list[int] = []
     for tenant_id, mine in by_tenant.items():
-        last, has_subscriptions = take_sequences(tenant_id, len(mine))
-        for number, event in enumerate(mine, start=last - len(mine) + 1):
-            event.sequence = number
-        if has_subscriptions:
-            subscribed.append(tenant_id)
+        rest = [event for event in mine if id(event) not in numbered]
+        if rest:
+            last, has_subscriptions = take_sequences(tenant_id, len(rest))
+            number(rest, last)
+            if has_subscriptions:
+                subscribed.add(tenant_id)
     # Written out (decision 0008): every order, stock and shipment change writes events.
     # Their ids are read back only for deliveries to owe: without, the insert needs no
     # answer and, in a pipeline (``sql.pipelined``), travels with the commit's round trip.
@@ -138,6 +192,12 @@ def write_events(events: list[Event]) -> None:
             for subscription in subscriptions
             if subscription.wants(event.type)
         )
+
+
+def number(events: list[Event], last: int) -> None:
+    """Give ``events`` the numbers up to ``last``, in their order."""
+    for sequence, event in enumerate(events, start=last - len(events) + 1):
+        event.sequence = sequence
 
 
 def active_subscriptions(tenant_id: int) -> list[WebhookSubscription]:

@@ -28,7 +28,7 @@ from omnichannel.inventory.levels import (
     written_once,
 )
 from omnichannel.inventory.models import Reservation
-from omnichannel.notifications.services import emit, events_together
+from omnichannel.notifications.services import emit, events_together, number_events_early
 from omnichannel.orders import batch, lifecycle, routing
 from omnichannel.orders.mapping import map_line
 from omnichannel.orders.models import CancelledBy, Order, OrderLine
@@ -132,7 +132,8 @@ def placing_together() -> Iterator[None]:
     they touch recomputed once, and their levels and reservations written once, as it
     ends (``events_together``, ``targets.recompute_once``, ``written_once``); on
     PostgreSQL its writes travel with its reads, its ``BEGIN`` with the first and its
-    ``COMMIT`` with the last (``sql.pipelined_transaction``)."""
+    ``COMMIT`` with the last (``sql.pipelined_transaction``), and the numbers of its
+    events are asked for with the listings' read (``number_events_early``)."""
     with (
         sql.pipelined_transaction(),
         events_together(),
@@ -140,6 +141,7 @@ def placing_together() -> Iterator[None]:
         written_once(),
     ):
         yield
+        number_events_early()
 
 
 @contextmanager
