@@ -186,9 +186,10 @@ def stored(prefix: str) -> dict[str, tuple]:
 @pytest.mark.parametrize("count", [2, ARRAY_ROWS + 3], ids=["few rows", "column arrays"])
 @pytest.mark.parametrize("way", ["plain", "keyed", "new only"])
 def test_a_batch_of_any_size_stores_each_row_as_the_orm_stores_it(tenant, count, way):
-    """On PostgreSQL a batch of ``ARRAY_ROWS`` rows or more is one statement over column
-    arrays, a smaller one a statement per row: either way each value lands in its own row
-    as the ORM's ``bulk_create`` puts it there, and each row gets its own id."""
+    """On PostgreSQL a batch of ``ARRAY_ROWS`` rows or more (of 2 or more when ids come
+    back) is one statement over column arrays, a smaller one a statement per row: either
+    way each value lands in its own row as the ORM's ``bulk_create`` puts it there, and
+    each row gets its own id."""
     from omnichannel.orders.models import Order
 
     Order.objects.bulk_create(order_rows(tenant, "orm", count))
@@ -203,7 +204,8 @@ def test_a_batch_of_any_size_stores_each_row_as_the_orm_stores_it(tenant, count,
             assert insert_new(ours, key) == ours
 
     over_arrays = ["unnest(" in query["sql"] for query in sent.captured_queries]
-    assert any(over_arrays) == (connection.vendor == "postgresql" and count >= ARRAY_ROWS)
+    from_rows = ARRAY_ROWS if way == "plain" else 2  # keyed: never executemany (it waits)
+    assert any(over_arrays) == (connection.vendor == "postgresql" and count >= from_rows)
     assert len(stored("ours")) == count
     assert stored("ours") == stored("orm")
     if way != "plain":
@@ -323,3 +325,21 @@ def test_a_pipelined_transaction_inside_another_is_part_of_it(tenant):
         raise ValueError("the outer transaction rolls back")
 
     assert not Warehouse.objects.filter(code="INNER").exists()
+
+
+@pytest.mark.parametrize("count", [1, 3], ids=["one row", "rows"])
+def test_rows_sent_now_get_their_ids_when_asked_after_a_read(tenant, count):
+    """``insert_rows_later``: the rows go now; a read sent before their ids are asked for
+    finds them, and each row then gets its own id."""
+    from omnichannel.inventory.sql import insert_rows_later
+
+    rows = [Warehouse(tenant=tenant, code=f"L{n}", name=f"later {n}") for n in range(count)]
+    with transaction.atomic(), pipelined():
+        give_ids = insert_rows_later(rows, key=("tenant_id", "code"))
+        seen = fetch(f"SELECT code FROM {table(Warehouse)} WHERE code LIKE %s", ["L%"])
+        give_ids()
+
+    assert sorted(code for (code,) in seen) == [f"L{n}" for n in range(count)]
+    ids = dict(Warehouse.objects.values_list("code", "id"))
+    assert [row.pk for row in rows] == [ids[row.code] for row in rows]
+    assert not any(row._state.adding for row in rows)

@@ -601,8 +601,15 @@ def insert_rows(rows: Sequence[Model], key: Sequence[str] = ()) -> None:
     RETURNING`` per ``INSERT_CHUNK`` rows (``returning_rows``) gives each row its id;
     ``RETURNING`` promises no order, so ids are matched by the key.
     """
+    insert_rows_later(rows, key)()
+
+
+def insert_rows_later(rows: Sequence[Model], key: Sequence[str] = ()) -> Callable[[], None]:
+    """``insert_rows`` in two steps: the rows are sent now, and the function returned
+    gives them their ids (``key``) when called; in a pipeline, a read sent between the two
+    brings the ids back in its own round trip."""
     if not rows:
-        return
+        return lambda: None
     model = type(rows[0])
     fields, insert, row_marks = insert_shape(model, connection.vendor)
     values = [prepared_values(row, fields, adding=True) for row in rows]
@@ -612,15 +619,24 @@ def insert_rows(rows: Sequence[Model], key: Sequence[str] = ()) -> None:
     elif not key:
         with connection.cursor() as cursor:
             cursor.executemany(insert + row_marks, values)
-    for start in range(0, len(rows), INSERT_CHUNK) if key else ():
-        chunk = rows[start : start + INSERT_CHUNK]
-        returning = f" RETURNING id, {', '.join(key)}"
-        returned = returning_rows(model, returning, values[start : start + INSERT_CHUNK])
-        ids = {tuple(found[1:]): found[0] for found in returned}
-        for row in chunk:
-            row.pk = ids[tuple(getattr(row, name) for name in key)]
-    for row in rows:
-        row._state.adding = False
+    returning = f" RETURNING id, {', '.join(key)}"
+    chunks = [
+        (
+            rows[start : start + INSERT_CHUNK],
+            returning_rows_later(model, returning, values[start : start + INSERT_CHUNK]),
+        )
+        for start in (range(0, len(rows), INSERT_CHUNK) if key else ())
+    ]
+
+    def give_ids() -> None:
+        for chunk, returned in chunks:
+            ids = {tuple(found[1:]): found[0] for found in returned()}
+            for row in chunk:
+                row.pk = ids[tuple(getattr(row, name) for name in key)]
+        for row in rows:
+            row._state.adding = False
+
+    return give_ids
 
 
 def returning_rows(
@@ -629,28 +645,43 @@ def returning_rows(
     """Insert ``rows`` (values of ``insert_shape``'s fields) with ``returning`` after the
     rows (a ``RETURNING`` clause, maybe after ``ON CONFLICT``): the rows it returned.
 
-    SQLite: one multi-row ``VALUES``. PostgreSQL: from ``ARRAY_ROWS`` rows one statement
-    over column arrays (``arrays_insert``); below, the single-row statement for every row
-    (``executemany``, answers kept: ``omnichannel.postgres.base``). Either text is the same
-    for any number of rows, so psycopg converts it once and the server plans it once; a
-    multi-row ``VALUES`` differs with each batch size, and past 50 parameters psycopg
-    parses it again on every call (a batch of 4 new orders: 140 parameters)."""
+    SQLite: one multi-row ``VALUES``. PostgreSQL: one row, the single-row statement; more,
+    one statement over column arrays (``arrays_insert``), whatever their number (not
+    ``ARRAY_ROWS``): psycopg's ``executemany`` waits for the answers of a statement that
+    returns rows as soon as it has sent them, which would make ``returning_rows_later``
+    wait at once. Either text is the same for any number of rows, so psycopg converts it
+    once and the server plans it once; a multi-row ``VALUES`` differs with each batch size,
+    and past 50 parameters psycopg parses it again on every call (a batch of 4 new orders:
+    140 parameters)."""
+    return returning_rows_later(model, returning, rows)()
+
+
+def returning_rows_later(
+    model: type[Model], returning: str, rows: Sequence[Sequence[Any]]
+) -> Callable[[], list[tuple]]:
+    """``returning_rows`` in two steps: the rows are sent now and the rows returned read
+    when the function returned is called."""
     _, insert, row_marks = insert_shape(model, connection.vendor)
-    with connection.cursor() as cursor:
+    cursor = connection.cursor()
+    try:
         if connection.vendor != "postgresql":
             cursor.execute(
                 insert + ", ".join([row_marks] * len(rows)) + returning,
                 [value for row in rows for value in row],
             )
-            return cursor.fetchall()
-        if len(rows) >= ARRAY_ROWS:
+        elif len(rows) > 1:
             cursor.execute(arrays_insert(model) + returning, column_arrays(rows))
+        else:
+            cursor.execute(insert + row_marks + returning, rows[0])
+    except BaseException:
+        cursor.close()
+        raise
+
+    def read() -> list[tuple]:
+        with cursor:
             return cursor.fetchall()
-        cursor.executemany(insert + row_marks + returning, rows)
-        found = cursor.fetchall()
-        while cursor.nextset():
-            found += cursor.fetchall()
-        return found
+
+    return read
 
 
 def array_params(model: type[Model], names: Sequence[str]) -> str:

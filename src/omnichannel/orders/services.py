@@ -180,6 +180,8 @@ def insert_placed(
 ) -> dict[int, IngestResult]:
     """Insert new orders (each with its raw payload) and then their lines, a statement
     for all of each, and place each order; the results by ``id()`` of the incoming order.
+    On PostgreSQL the lines' ids come back with the batch's stock levels
+    (``sql.insert_rows_later``).
 
     The unique key decides in the ``INSERT`` itself: an order the connection already has
     (another delivery inserted it since it was looked up) is left out, and the caller
@@ -190,8 +192,9 @@ def insert_placed(
     lines = {
         order.pk: new_lines(order, connection, incoming_of[order.external_id]) for order in inserted
     }
-    sql.insert_rows([line for each in lines.values() for line in each], key=LINE_KEY)
-    batch.lock_levels_once(connection.tenant_id)
+    give_ids = sql.insert_rows_later([x for each in lines.values() for x in each], key=LINE_KEY)
+    batch.lock_levels_once(connection.tenant_id)  # its read brings the lines' ids too
+    give_ids()
     results = {}
     for order in inserted:
         incoming = incoming_of[order.external_id]
