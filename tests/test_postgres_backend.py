@@ -70,3 +70,14 @@ def test_a_model_reads_back_the_time_it_stored():
     assert read.created_at == stored.created_at
     assert read.created_at.tzinfo is datetime.UTC
     assert timezone.is_aware(read.created_at)
+
+
+def test_a_named_cursor_reads_times_in_utc_too():
+    """The ORM's ``iterator()`` reads through a named (server-side) cursor."""
+    from omnichannel.tenants.models import Tenant
+
+    stored = Tenant.objects.create(name="Iterated")
+    read = next(Tenant.objects.filter(pk=stored.pk).iterator(chunk_size=10))
+
+    assert read.created_at == stored.created_at
+    assert read.created_at.tzinfo is datetime.UTC

@@ -131,10 +131,19 @@ class DatabaseWrapper(base.DatabaseWrapper):
     @async_unsafe
     def create_cursor(self, name: str | None = None) -> Any:
         """Django's, except that a connection reading UTC times with psycopg's loader
-        needs no loader of Django's on the cursor either."""
-        if name or not self.utc_times:
+        needs no loader of Django's on the cursor either (Django would look for its
+        loader's ``timezone`` to decide). A named cursor (the ORM's ``iterator()``) is made
+        as Django makes it: client-side bindings unless ``server_side_binding``, holdable
+        in autocommit."""
+        if not self.utc_times:
             return super().create_cursor(name)
-        return self.connection.cursor()
+        if not name:
+            return self.connection.cursor()
+        if self.settings_dict["OPTIONS"].get("server_side_binding") is not True:
+            return base.ServerSideCursor(
+                self.connection, name=name, scrollable=False, withhold=self.connection.autocommit
+            )
+        return self.connection.cursor(name, scrollable=False, withhold=self.connection.autocommit)
 
     def get_connection_params(self) -> dict[str, Any]:
         params = super().get_connection_params()
