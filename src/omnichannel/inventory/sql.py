@@ -112,12 +112,7 @@ def instances_later(model: type[M], sql: str, params: Sequence[Any]) -> Callable
     """``instances`` in two steps: ``sql`` is sent now, its rows read when the function
     returned is called. Inside ``pipelined`` on PostgreSQL, reads sent before the first
     of them is read share one round trip: send the others, then read the first."""
-    cursor = connection.cursor()
-    try:
-        cursor.execute(sql, params)
-    except BaseException:
-        cursor.close()
-        raise
+    cursor = sent(sql, params)
 
     def read() -> list[M]:
         with cursor:
@@ -125,6 +120,19 @@ def instances_later(model: type[M], sql: str, params: Sequence[Any]) -> Callable
             return rows_as(model, names, cursor.fetchall())
 
     return read
+
+
+def sent(statement: str, params: Sequence[Any]) -> Any:
+    """A new cursor that has run ``statement``: in a pipeline, sent without waiting for
+    its answer, which the caller reads from the cursor later, then closes it (the ``…_later``
+    functions). Closed at once if running it fails."""
+    cursor = connection.cursor()
+    try:
+        cursor.execute(statement, params)
+    except BaseException:
+        cursor.close()
+        raise
+    return cursor
 
 
 def column_names(cursor: Any) -> tuple[str, ...]:
@@ -662,20 +670,15 @@ def returning_rows_later(
     """``returning_rows`` in two steps: the rows are sent now and the rows returned read
     when the function returned is called."""
     _, insert, row_marks = insert_shape(model, connection.vendor)
-    cursor = connection.cursor()
-    try:
-        if connection.vendor != "postgresql":
-            cursor.execute(
-                insert + ", ".join([row_marks] * len(rows)) + returning,
-                [value for row in rows for value in row],
-            )
-        elif len(rows) > 1:
-            cursor.execute(arrays_insert(model) + returning, column_arrays(rows))
-        else:
-            cursor.execute(insert + row_marks + returning, rows[0])
-    except BaseException:
-        cursor.close()
-        raise
+    if connection.vendor != "postgresql":
+        cursor = sent(
+            insert + ", ".join([row_marks] * len(rows)) + returning,
+            [value for row in rows for value in row],
+        )
+    elif len(rows) > 1:
+        cursor = sent(arrays_insert(model) + returning, column_arrays(rows))
+    else:
+        cursor = sent(insert + row_marks + returning, rows[0])
 
     def read() -> list[tuple]:
         with cursor:
@@ -712,15 +715,19 @@ def array_literal(values: Sequence[Any]) -> str | list[Any]:
         elif kind is bool:
             items.append("t" if value else "f")
         elif isinstance(value, str):
-            items.append('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"')
+            items.append(quoted(value))
         elif kind is datetime:
             items.append(f'"{value.isoformat()}"')
         elif kind is Jsonb and value.dumps is not None:
-            text = value.dumps(value.obj)
-            items.append('"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"')
+            items.append(quoted(value.dumps(value.obj)))
         else:
             return list(values)
     return "{" + ",".join(items) + "}"
+
+
+def quoted(text: str) -> str:
+    """``text`` as an element of an array's text form: in quotes, ``"`` and ``\\`` escaped."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 @cache

@@ -52,17 +52,12 @@ def take_sequences_later(tenant_id: int, count: int) -> Callable[[], tuple[int, 
     """``take_sequences`` in two steps: the statement is sent now and its answer read when
     the function returned is called (in a pipeline, with whatever read comes first)."""
     sequences, subscriptions = sql.table(EventSequence), sql.table(WebhookSubscription)
-    cursor = connection.cursor()
-    try:
-        cursor.execute(
-            f"UPDATE {sequences} SET last = last + %s WHERE tenant_id = %s RETURNING last,"
-            f" EXISTS (SELECT 1 FROM {subscriptions} subscription"
-            f" WHERE subscription.tenant_id = %s AND subscription.active = %s)",
-            [count, tenant_id, tenant_id, True],
-        )
-    except BaseException:
-        cursor.close()
-        raise
+    cursor = sql.sent(
+        f"UPDATE {sequences} SET last = last + %s WHERE tenant_id = %s RETURNING last,"
+        f" EXISTS (SELECT 1 FROM {subscriptions} subscription"
+        f" WHERE subscription.tenant_id = %s AND subscription.active = %s)",
+        [count, tenant_id, tenant_id, True],
+    )
 
     def read() -> tuple[int, bool]:
         with cursor:

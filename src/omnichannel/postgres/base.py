@@ -58,15 +58,6 @@ class Cursor(base.ServerBindingCursor):
             prepare = False
         return super().execute(query, params, prepare=prepare, binary=binary)
 
-    def executemany(  # type: ignore[override]
-        self, query: Any, params_seq: Any, *, returning: bool = False
-    ) -> None:
-        """As psycopg's, keeping each statement's answer when it has a ``RETURNING``
-        clause (``fetchall`` the first, ``nextset`` for the next): Django's cursor passes
-        no ``returning`` of its own."""
-        returning = returning or "RETURNING" in str(query)
-        return super().executemany(query, params_seq, returning=returning)
-
     def read_owed(self) -> None:
         """Read the answers a pipeline still owes (its errors raised here); nothing to do
         outside one."""
