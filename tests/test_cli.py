@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import re
 import signal
@@ -13,6 +14,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlparse
 
 import httpx
 import pytest
@@ -248,6 +250,25 @@ def test_omni_up_serves_the_api_docs_and_the_printed_demo_credentials(omni_up):
     assert login.status_code == 302 and login.headers["location"] == "/admin/"
     assert "Site administration" in http.get("/admin/").text
     assert re.search(r"shop 54804 authorized as connection\s+\d+ ", omni_up.output)
+
+
+def test_idle_keep_alive_connections_never_stop_new_callers_being_answered(omni_up):
+    """A WMS's pool and the channels' pushes keep connections open between requests; three
+    times as many of them as the web server has threads (2 workers x 4), idle, must not
+    leave a new caller unanswered (granian's backpressure counts connections)."""
+    address = urlparse(omni_up.base_url)
+    idle = []
+    try:
+        for _ in range(3 * 2 * 4 + 1):
+            connection = http.client.HTTPConnection(address.hostname, address.port, timeout=10)
+            connection.request("GET", "/api/v1/health")
+            answer = connection.getresponse()
+            answer.read()
+            assert answer.status == 200
+            idle.append(connection)  # kept open, as a keep-alive pool does
+    finally:
+        for connection in idle:
+            connection.close()
 
 
 def test_ctrl_c_stops_the_web_server_and_the_worker_and_exits_0(omni_up):

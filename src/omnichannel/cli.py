@@ -82,8 +82,13 @@ def check_port_free(host: str, port: int, option: str = "--port") -> None:
 def web_child(host: str, port: int, workers: int, threads: int) -> Child:
     """Granian serving the WSGI app: HTTP is parsed in Rust, so a request costs the
     service half the CPU it did under gunicorn (decision 0011). Each worker process runs
-    the app on ``threads`` threads and lets no more requests in than it has threads
-    (backpressure): the others wait their turn in the server, not in Python's GIL."""
+    the app on ``threads`` threads; requests beyond them wait in the server's queue.
+
+    Granian's backpressure counts open connections, not requests: a keep-alive connection
+    holds its slot while idle, and a worker whose slots are all held stops accepting, so
+    its share of new connections hang unanswered. The limit is therefore granian's own
+    default (its backlog over the workers, 512 each at 2 workers), far above the
+    connections a WMS's pool and the channels' pushes keep open."""
     command = [
         sys.executable,
         "-m",
@@ -98,8 +103,6 @@ def web_child(host: str, port: int, workers: int, threads: int) -> Child:
         "--workers",
         str(workers),
         "--blocking-threads",
-        str(threads),
-        "--backpressure",
         str(threads),
         "--workers-kill-timeout",
         "20",
