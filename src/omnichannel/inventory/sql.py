@@ -69,6 +69,26 @@ def marks(values: Collection[Any]) -> str:
     return ", ".join(["%s"] * len(values))
 
 
+class OneOf(NamedTuple):
+    """What follows a column to test it against a list of values, and its parameters."""
+
+    sql: str
+    params: list[Any]
+
+
+def one_of(values: Collection[Any], db_type: str = "bigint") -> OneOf:
+    """``IN (%s, …)`` with ``values`` as parameters; on PostgreSQL ``= ANY(%s::type[])``
+    with one array parameter (``array_literal``) instead. The statement's text is then the
+    same however many values a batch has, so each connection parses it once (prepared),
+    and PostgreSQL may keep a generic plan for it; written with ``IN`` lists, the
+    listings' recompute was parsed and planned anew for nearly every batch of orders, a
+    third of PostgreSQL's CPU for 5-line orders. ``db_type`` is the column's (``text``
+    for the text columns, whatever their length)."""
+    if connection.vendor == "postgresql":
+        return OneOf(f"= ANY(%s::{db_type}[])", [array_literal(list(values))])
+    return OneOf(f"IN ({marks(values)})", list(values))
+
+
 def fetch(sql: str, params: Sequence[Any]) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -238,11 +258,12 @@ def locked_level_rows(
     PostgreSQL (``SELECT … FOR UPDATE``). Fields other than ``LEVEL_COLUMNS`` are deferred."""
     if not product_ids or not warehouse_ids:
         return []
+    products, warehouses = one_of(product_ids), one_of(warehouse_ids)
     rows = fetch(
         f"SELECT {', '.join(LEVEL_COLUMNS)} FROM {table(StockLevel)} WHERE tenant_id = %s"
-        f" AND product_id IN ({marks(product_ids)}) AND warehouse_id IN ({marks(warehouse_ids)})"
+        f" AND product_id {products.sql} AND warehouse_id {warehouses.sql}"
         f" ORDER BY id{for_update()}",
-        [tenant_id, *product_ids, *warehouse_ids],
+        [tenant_id, *products.params, *warehouses.params],
     )
     return [loaded(StockLevel, connection.alias, LEVEL_COLUMNS, row) for row in rows]
 
@@ -427,12 +448,12 @@ def locked_chunk_of_products(
     condition on the listing's tenant let SQLite walk all the tenant's listings through
     the tenant index, and, written ``+tenant_id`` to keep SQLite off that index, it left
     PostgreSQL without statistics for it (a tenant's listings estimated at 0.5 %)."""
-    ids = marks(product_ids)
+    ids = one_of(product_ids)
     columns = ", ".join(name for name in LISTING_ROW if name)
     return Chunk(
-        f"SELECT id FROM {table(Product)} WHERE tenant_id = %s AND id IN ({ids}) UNION ALL"
-        f" SELECT bundle_id FROM {table(BundleComponent)} WHERE component_id IN ({ids})",
-        [tenant_id, *product_ids, *product_ids],
+        f"SELECT id FROM {table(Product)} WHERE tenant_id = %s AND id {ids.sql} UNION ALL"
+        f" SELECT bundle_id FROM {table(BundleComponent)} WHERE component_id {ids.sql}",
+        [tenant_id, *ids.params, *ids.params],
         f"SELECT {columns} FROM {table(Listing)} WHERE product_id IN (SELECT id FROM sold)"
         f" AND id > %s ORDER BY id LIMIT %s{for_update()}",
         [after, limit],

@@ -2,7 +2,7 @@
 
 Every new order maps its lines, routes, checks for a running pre-order and reserves;
 through the ORM, building and compiling those queries was most of the request. The
-helpers (``table``, ``marks``, ``instances``) are the stock engine's, in
+helpers (``table``, ``one_of``, ``instances``) are the stock engine's, in
 ``inventory/sql.py``; the same rules hold: SQL that SQLite 3.35+ and PostgreSQL share,
 table names from the models, never an ``IN ()`` from an empty list.
 """
@@ -18,7 +18,14 @@ from django.db import connection
 from omnichannel.catalog.models import BundleComponent, Listing, Product
 from omnichannel.fulfillment.models import Shipment
 from omnichannel.inventory.models import ConnectionWarehouse, Reservation, Warehouse
-from omnichannel.inventory.sql import for_update, instances, instances_later, loaded, marks, table
+from omnichannel.inventory.sql import (
+    for_update,
+    instances,
+    instances_later,
+    loaded,
+    one_of,
+    table,
+)
 from omnichannel.orders.models import Order, OrderLine, RoutingRule
 
 BY_ITEM, BY_CHANNEL_SKU, BY_SKU = 0, 1, 2
@@ -66,13 +73,15 @@ def line_matches(
     branches: list[str] = []
     params: list[Any] = []
     if item_ids:
-        branches.append(f"{of_listings} AND listing.external_item_id IN ({marks(item_ids)})")
-        params += [BY_ITEM, connection_id, *item_ids]
+        items = one_of(item_ids, "text")
+        branches.append(f"{of_listings} AND listing.external_item_id {items.sql}")
+        params += [BY_ITEM, connection_id, *items.params]
     if skus:
-        branches.append(f"{of_listings} AND listing.channel_sku IN ({marks(skus)})")
-        params += [BY_CHANNEL_SKU, connection_id, *skus]
-        branches.append(f"{of_products} AND product.sku IN ({marks(skus)})")
-        params += [BY_SKU, tenant_id, *skus]
+        sku = one_of(skus, "text")
+        branches.append(f"{of_listings} AND listing.channel_sku {sku.sql}")
+        params += [BY_CHANNEL_SKU, connection_id, *sku.params]
+        branches.append(f"{of_products} AND product.sku {sku.sql}")
+        params += [BY_SKU, tenant_id, *sku.params]
     if not branches:
         return []
     return instances(Product, " UNION ALL ".join(branches), params)
@@ -161,11 +170,12 @@ def locked_orders(connection_id: int, external_ids: Collection[str]) -> dict[str
     on PostgreSQL until the transaction ends: one statement for a whole detail batch."""
     if not external_ids:
         return {}
+    ids = one_of(external_ids, "text")
     found = instances(
         Order,
         f"SELECT * FROM {table(Order)} WHERE connection_id = %s"
-        f" AND external_id IN ({marks(external_ids)}) ORDER BY id{for_update()}",
-        [connection_id, *external_ids],
+        f" AND external_id {ids.sql} ORDER BY id{for_update()}",
+        [connection_id, *ids.params],
     )
     return {order.external_id: order for order in found}
 
