@@ -5,6 +5,8 @@ listings)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import connection
 
@@ -51,3 +53,45 @@ def test_the_listings_of_changed_products_and_their_bundles_are_found_by_product
 
     assert "Seq Scan on catalog_listing" not in plan, plan
     assert "Index Cond: (product_id = " in plan, plan
+
+
+def literal(value: int | str) -> str:
+    return str(value) if isinstance(value, int) else "'" + value.replace("'", "''") + "'"
+
+
+def test_its_generic_plan_finds_them_by_product_too(tenant, product, shop, listing):
+    """Prepared, the read may be run with a generic plan, made without its values."""
+    shirt = product("SHIRT")
+    shops = [shop(f"shop-{n}") for n in range(4)]
+    for connection_ in shops:
+        listing(connection_, shirt)
+    others = Product.objects.bulk_create(
+        Product(tenant=tenant, sku=f"OTHER-{n}", name="other") for n in range(1000)
+    )
+    Listing.objects.bulk_create(
+        Listing(tenant=tenant, connection=s, product=p, external_item_id=f"{s.pk}-{p.sku}")
+        for p in others
+        for s in shops
+    )
+    chunk = sql.locked_chunk_of_products(tenant.pk, [shirt.pk], 0, CHUNK)
+    statement = (
+        f"WITH sold AS MATERIALIZED ({chunk.products}),"
+        f" chunk AS MATERIALIZED ({chunk.listings}) SELECT id FROM chunk"
+    )
+    params = [*chunk.products_params, *chunk.listings_params]
+    numbered = iter(range(1, len(params) + 1))
+    prepared = re.sub("%s", lambda _: f"${next(numbered)}", statement)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE catalog_listing, catalog_product, catalog_bundlecomponent")
+        types = ", ".join("bigint" if isinstance(value, int) else "text" for value in params)
+        cursor.execute(f"PREPARE recompute_read ({types}) AS {prepared}")
+        cursor.execute("SET plan_cache_mode = force_generic_plan")
+        try:
+            cursor.execute(f"EXPLAIN EXECUTE recompute_read ({', '.join(map(literal, params))})")
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        finally:
+            cursor.execute("RESET plan_cache_mode")
+            cursor.execute("DEALLOCATE recompute_read")
+
+    assert "Seq Scan on catalog_listing" not in plan, plan
+    assert "Index Scan using catalog_listing_pkey" not in plan, plan

@@ -447,7 +447,12 @@ def locked_chunk_of_products(
     made PostgreSQL walk the whole listing table (10 ms a movement at 60,000 listings); a
     condition on the listing's tenant let SQLite walk all the tenant's listings through
     the tenant index, and, written ``+tenant_id`` to keep SQLite off that index, it left
-    PostgreSQL without statistics for it (a tenant's listings estimated at 0.5 %)."""
+    PostgreSQL without statistics for it (a tenant's listings estimated at 0.5 %).
+
+    ``limit`` is written into the statement, not sent as a parameter: a prepared statement
+    may be run with a generic plan, made without the values, and for an unknown ``LIMIT``
+    PostgreSQL's walked the listing table in id order (its primary key) until enough of
+    them sold one of the products, every listing of the tenant for a few products'."""
     ids = one_of(product_ids)
     columns = ", ".join(name for name in LISTING_ROW if name)
     return Chunk(
@@ -455,8 +460,8 @@ def locked_chunk_of_products(
         f" SELECT bundle_id FROM {table(BundleComponent)} WHERE component_id {ids.sql}",
         [tenant_id, *ids.params, *ids.params],
         f"SELECT {columns} FROM {table(Listing)} WHERE product_id IN (SELECT id FROM sold)"
-        f" AND id > %s ORDER BY id LIMIT %s{for_update()}",
-        [after, limit],
+        f" AND id > %s ORDER BY id LIMIT {int(limit)}{for_update()}",
+        [after],
     )
 
 
