@@ -65,7 +65,8 @@ def table(model: Any) -> str:
 
 
 def marks(values: Collection[Any]) -> str:
-    """``%s, %s, …`` for an ``IN (…)`` of ``values``."""
+    """``%s, %s, …`` for an ``IN (…)`` of ``values``. A list whose length varies from one
+    run to the next on a hot path is better written with ``one_of``."""
     return ", ".join(["%s"] * len(values))
 
 
